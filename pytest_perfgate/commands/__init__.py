@@ -1,0 +1,15 @@
+"""Subcommands of the ``perfgate`` command.
+
+Each module defines ``configure(parser)``, which adds its arguments and sets ``run`` (a function of
+the parsed arguments returning the exit status) with ``parser.set_defaults(run=...)``. Register it here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+Configure = Callable[[argparse.ArgumentParser], None]
+
+#: name -> (one-line help, configure function)
+COMMANDS: dict[str, tuple[str, Configure]] = {}

@@ -1,0 +1,118 @@
+"""The ``perfgate`` fixture: time a call with pytest-benchmark, measure its memory apart, judge it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from . import keys
+from .gating import conclude
+from .markers import gate_for
+from .measure.memory import MemoryResult, peak_of_call, resolve_backend
+from .measure.timing import run_benchmark
+from .record import Record
+from .verdict import judge
+
+
+class PerfgateFixture:
+    """Measures one call per test against the test's budget; see :meth:`__call__` and :meth:`pedantic`."""
+
+    def __init__(self, item: pytest.Item, benchmark: Any) -> None:
+        self._item = item
+        self._benchmark = benchmark
+        self._config = item.config
+        self._settings = item.config.stash[keys.SETTINGS]
+        gate = item.stash.get(keys.GATE, None)
+        self._gate = gate or gate_for(self._settings, item.config.stash[keys.TIME_SCALE])
+        self._used = False
+
+    def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Time ``fn(*args, **kwargs)`` with pytest-benchmark, then measure its memory; return its result."""
+        return self._measure(
+            lambda: self._benchmark(fn, *args, **kwargs),
+            lambda: fn(*args, **kwargs),
+        )
+
+    def pedantic(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        setup: Callable[[], Any] | None = None,
+        rounds: int = 1,
+        warmup_rounds: int = 0,
+        iterations: int = 1,
+    ) -> Any:
+        """Like :meth:`__call__` with fixed rounds (pytest-benchmark's ``pedantic``), for long work."""
+        kwargs = kwargs or {}
+
+        def one_call() -> Any:
+            call_args, call_kwargs = args, kwargs
+            if setup is not None:
+                made = setup()
+                if made:
+                    call_args, call_kwargs = made
+            return fn(*call_args, **call_kwargs)
+
+        return self._measure(
+            lambda: self._benchmark.pedantic(
+                fn,
+                args=args,
+                kwargs=kwargs,
+                setup=setup,
+                rounds=rounds,
+                warmup_rounds=warmup_rounds,
+                iterations=iterations,
+            ),
+            one_call,
+        )
+
+    @property
+    def measurement(self) -> Record:
+        """The figures and verdict of the measured call (after it)."""
+        record = self._item.stash.get(keys.RECORD, None)
+        if record is None:
+            raise RuntimeError("perfgate.measurement is available after perfgate(...) has run")
+        return record
+
+    def _start(self) -> None:
+        if self._used:
+            raise RuntimeError("perfgate measures one call per test; it was already used in this test")
+        self._used = True
+
+    def _measure(self, drive: Callable[[], Any], one_call: Callable[[], Any]) -> Any:
+        self._start()
+        if self._settings.mode == "off":
+            result = one_call()
+            self._conclude(judge(self._item.nodeid, self._gate, timing=None, memory=None, mode="off"))
+            return result
+        result, timing, time_reason = run_benchmark(self._benchmark, self._config, drive)
+        memory: MemoryResult | None = None
+        memory_reason = time_reason
+        if timing is not None and self._gate.memory is not None:
+            backend = resolve_backend(self._settings.memory_backend)
+            _, memory = peak_of_call(one_call, backend)
+        record = judge(
+            self._item.nodeid,
+            self._gate,
+            timing=timing,
+            time_reason=time_reason,
+            memory=memory,
+            memory_reason=memory_reason,
+            mode=self._settings.mode,
+        )
+        self._conclude(record)
+        return result
+
+    def _conclude(self, record: Record) -> None:
+        self._item.stash[keys.RECORD] = record
+        conclude(record)
+
+
+@pytest.fixture
+def perfgate(request: pytest.FixtureRequest, benchmark: Any) -> PerfgateFixture:
+    """Measure one call against the test's performance budget: ``perfgate(fn, *args, **kwargs)``."""
+    assert isinstance(request.node, pytest.Item)
+    return PerfgateFixture(request.node, benchmark)

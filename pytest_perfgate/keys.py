@@ -1,0 +1,18 @@
+"""Where perfgate keeps its state: ``config.stash`` for the session, ``item.stash`` per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from .record import Record
+from .settings import Settings
+from .targets import Gate
+
+#: The validated settings, read once in pytest_configure.
+SETTINGS = pytest.StashKey[Settings]()
+#: The factor applied to every time budget (scale x reference machine factor).
+TIME_SCALE = pytest.StashKey[float]()
+#: A performance test's resolved budget, set at collection.
+GATE = pytest.StashKey[Gate]()
+#: The record of the test's measurement, set by whatever measured it, written out after the call.
+RECORD = pytest.StashKey[Record]()

@@ -1,0 +1,129 @@
+"""The ``performance`` marker, the ``budget`` decorator, and a test's budget resolved from them."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+
+import pytest
+
+from .quantities import parse_memory, parse_time
+from .settings import STATS, Settings
+from .targets import DEFAULT_MEMORY_TARGET, Budget, Gate
+
+MARKER = "performance"
+
+
+def performance(
+    target: str | None = None,
+    *,
+    time: str | float | None = None,
+    memory: str | int | None = None,
+    stat: str | None = None,
+) -> None:
+    """Hold the test to a performance budget: a row of the targets table, with time/memory/stat overrides.
+
+    Its signature is the marker's: arguments are bound to it, so a wrong one is a clear error.
+    """
+
+
+def marker_help() -> str:
+    """The ``pytest --markers`` line, generated from the real signature."""
+    parameters = []
+    for parameter in inspect.signature(performance).parameters.values():
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and "*" not in parameters:
+            parameters.append("*")
+        parameters.append(f"{parameter.name}={parameter.default!r}")
+    summary = (performance.__doc__ or "").strip().splitlines()[0]
+    return f"{MARKER}({', '.join(parameters)}): {summary}"
+
+
+def _validated(
+    target: object, time: object, memory: object, stat: object
+) -> tuple[str | None, float | None, int | None, str | None]:
+    if target is not None and not isinstance(target, str):
+        raise ValueError(f"target must be a target name, not {target!r}")
+    if stat is not None and stat not in STATS:
+        raise ValueError(f"stat {stat!r} is not one of {', '.join(STATS)}")
+    seconds = None if time is None else parse_time(time)  # type: ignore[arg-type]
+    size = None if memory is None else parse_memory(memory)  # type: ignore[arg-type]
+    return target, seconds, size, stat
+
+
+def budget(
+    target: str | None = None,
+    *,
+    time: str | float | None = None,
+    memory: str | int | None = None,
+    stat: str | None = None,
+) -> pytest.MarkDecorator:
+    """``@budget("strategy_creation")``, ``@budget(time="2ms")``: the performance marker, validated now.
+
+    Works on functions, classes and as ``pytestmark``.
+    """
+    _validated(target, time, memory, stat)
+    kwargs = {
+        key: value for key, value in (("time", time), ("memory", memory), ("stat", stat)) if value is not None
+    }
+    args = () if target is None else (target,)
+    decorator: pytest.MarkDecorator = pytest.mark.performance(*args, **kwargs)
+    return decorator
+
+
+def _unknown_target(name: str, targets: Mapping[str, Budget]) -> ValueError:
+    return ValueError(f"unknown target {name!r}; known targets: {', '.join(sorted(targets))}")
+
+
+def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | None:
+    """The test's gate from its marker or a ``[tool.perfgate.tests]`` pattern; None if it has neither.
+
+    Raises ValueError naming the bad argument or target.
+    """
+    marker = item.get_closest_marker(MARKER)
+    targets = settings.targets
+    if marker is not None:
+        try:
+            bound = inspect.signature(performance).bind(*marker.args, **marker.kwargs)
+        except TypeError as error:
+            raise ValueError(f"@pytest.mark.{MARKER}: {error}") from None
+        target, time, memory, stat = _validated(
+            *(bound.arguments.get(name) for name in ("target", "time", "memory", "stat"))
+        )
+        origin = "marker"
+    else:
+        pattern = settings.pattern_for(item.nodeid)
+        if pattern is None:
+            return None
+        target, stat = pattern.target, None
+        time = pattern.budget.time if pattern.budget else None
+        memory = pattern.budget.memory if pattern.budget else None
+        origin = "pattern"
+    if target is not None and target not in targets:
+        raise _unknown_target(target, targets)
+    return gate_for(settings, time_scale, target, time, memory, stat, origin)
+
+
+def gate_for(
+    settings: Settings,
+    time_scale: float,
+    target: str | None = None,
+    time: float | None = None,
+    memory: int | None = None,
+    stat: str | None = None,
+    origin: str = "fixture",
+) -> Gate:
+    """Fill in the target's row and the defaults: explicit values, then the row, then memory_usage."""
+    row = settings.targets.get(target) if target else None
+    default_memory = settings.targets.get(DEFAULT_MEMORY_TARGET)
+    time = time if time is not None else (row.time if row else None)
+    memory = memory if memory is not None else (row.memory if row else None)
+    if memory is None and default_memory is not None:
+        memory = default_memory.memory
+    return Gate(
+        target=target,
+        time=None if time is None else time * time_scale,
+        memory=memory,
+        stat=stat or settings.stat,
+        origin=origin,
+        time_scale=time_scale,
+    )

@@ -1,0 +1,1 @@
+"""Measurement: time through pytest-benchmark, memory of one separate call, statistics."""

@@ -1,0 +1,65 @@
+"""pytest hooks of perfgate: each wires the modules that do the work, nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from . import gating, hooks, keys, markers
+from .fixture import perfgate
+from .reports.collector import PerfgateReports
+from .settings import add_options, load_settings
+
+__all__ = ["perfgate"]
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", markers.marker_help())
+    settings = load_settings(config)
+    config.stash[keys.SETTINGS] = settings
+    config.stash[keys.TIME_SCALE] = settings.scale
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    settings = config.stash[keys.SETTINGS]
+    return (
+        f"perfgate: stat={settings.stat}, mode={settings.mode}, scale={config.stash[keys.TIME_SCALE]:g}, "
+        f"memory={settings.memory_backend}, targets={len(settings.targets)}"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    settings = config.stash[keys.SETTINGS]
+    kept = []
+    for item in items:
+        try:
+            gate = markers.resolve(item, settings, config.stash[keys.TIME_SCALE])
+        except ValueError as error:
+            report = pytest.CollectReport(item.nodeid, "failed", f"perfgate: {item.nodeid}: {error}", [])
+            config.hook.pytest_collectreport(report=report)
+            continue
+        if gate is not None:
+            item.stash[keys.GATE] = gate
+            if gate.origin == "pattern":
+                item.add_marker(markers.MARKER)
+        kept.append(item)
+    items[:] = kept
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from gating.gate_call(item))

@@ -1,0 +1,191 @@
+"""Text to numbers: ``"100ms"`` -> 0.1 seconds, ``"500MB"`` -> 524,288,000 bytes, and back.
+
+Every bad input raises :class:`ValueError` quoting the text; callers add where it came from.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = [
+    "format_memory",
+    "format_time",
+    "parse_budget_spec",
+    "parse_memory",
+    "parse_time",
+]
+
+TIME_UNITS: dict[str, float] = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,  # micro sign
+    "μs": 1e-6,  # greek mu
+    "ms": 1e-3,
+    "s": 1.0,
+    "min": 60.0,
+    "h": 3600.0,
+}
+
+MEMORY_UNITS: dict[str, int] = {
+    "b": 1,
+    "kb": 1024,
+    "kib": 1024,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "gb": 1024**3,
+    "gib": 1024**3,
+    "tb": 1024**4,
+    "tib": 1024**4,
+}
+
+_QUANTITY = re.compile(
+    r"""^\s*
+    (?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan))
+    \s*
+    (?P<unit>[^\W\d_]+)?
+    \s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+Number = int | float
+_LARGEST = 1e30  # anything beyond is a typo, not a budget (and would overflow int/float conversions)
+
+
+def _check_number(value: float, text: object) -> float:
+    if math.isnan(value) or math.isinf(value) or abs(value) > _LARGEST:
+        raise ValueError(f"{text!r} is not a finite quantity")
+    if value <= 0:
+        raise ValueError(f"{text!r} must be greater than zero")
+    return value
+
+
+def _as_float(value: Number) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{value!r} is not a finite quantity") from None
+
+
+def _split(text: str, kind: str) -> tuple[float, str]:
+    match = _QUANTITY.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a {kind} (expected a number and a unit, e.g. {_EXAMPLE[kind]})")
+    unit = match.group("unit")
+    if unit is None:
+        raise ValueError(f"{text!r} has no unit (e.g. {_EXAMPLE[kind]})")
+    return _check_number(float(match.group("number")), text), unit
+
+
+_EXAMPLE = {
+    "time": "'100ms' or '5min'",
+    "memory": "'500MB' or '1GiB'",
+    "budget": "'100ms', '500MB' or '300s, 500MB'",
+}
+
+
+def _reject_non_numbers(value: object, kind: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{value!r} is not a {kind}: give a number or a string such as {_EXAMPLE[kind]}")
+
+
+def parse_time(text: str | Number) -> float:
+    """Parse a duration (``"100ms"``, ``"0.1 s"``, ``"5min"``, or a number of seconds) into seconds."""
+    _reject_non_numbers(text, "time")
+    if not isinstance(text, str):
+        return _check_number(_as_float(text), text)
+    number, unit = _split(text, "time")
+    factor = TIME_UNITS.get(unit) or TIME_UNITS.get(unit.lower())
+    if factor is None:
+        known = ", ".join(sorted(set(TIME_UNITS) - {"μs"}, key=TIME_UNITS.__getitem__))
+        raise ValueError(f"{text!r} has an unknown time unit {unit!r} (known: {known})")
+    return _check_number(number * factor, text)
+
+
+def parse_memory(text: str | Number) -> int:
+    """Parse a size (``"500MB"``, ``"1.5 GiB"``, or a number of bytes) into bytes; units are 1024-based."""
+    _reject_non_numbers(text, "memory")
+    if not isinstance(text, str):
+        number, factor = _check_number(_as_float(text), text), 1
+    else:
+        number, unit = _split(text, "memory")
+        unit_factor = MEMORY_UNITS.get(unit.lower())
+        if unit_factor is None:
+            raise ValueError(
+                f"{text!r} has an unknown memory unit {unit!r} (known: B, KB/KiB, MB/MiB, GB/GiB, TB/TiB)"
+            )
+        factor = unit_factor
+    size = round(_check_number(number * factor, text))
+    if size < 1:
+        raise ValueError(f"{text!r} is less than one byte")
+    return size
+
+
+_PLURAL = {"time": "times", "memory": "memories"}
+
+
+def _unit_kind(text: str, spec: str) -> str:
+    match = _QUANTITY.match(text)
+    if match is None:
+        raise ValueError(f"{spec!r} is not a budget: {text!r} is not a quantity (e.g. {_EXAMPLE['budget']})")
+    unit = match.group("unit")
+    if unit is None:
+        raise ValueError(f"{spec!r} is not a budget: {text!r} has no unit (e.g. {_EXAMPLE['budget']})")
+    if unit in TIME_UNITS or unit.lower() in TIME_UNITS:
+        return "time"
+    if unit.lower() in MEMORY_UNITS:
+        return "memory"
+    raise ValueError(
+        f"{spec!r} has an unknown unit {unit!r} "
+        "(time: ns, us, ms, s, min, h; memory: B, KB/KiB, MB/MiB, GB/GiB, TB/TiB)"
+    )
+
+
+def parse_budget_spec(text: str | Number) -> tuple[float | None, int | None]:
+    """Parse ``"100ms"``, ``"500MB"`` or ``"300s, 500MB"`` into (seconds, bytes); the unit says which.
+
+    A bare number is a time in seconds.
+    """
+    _reject_non_numbers(text, "budget")
+    if not isinstance(text, str):
+        return parse_time(text), None
+    parts = [part.strip() for part in text.split(",")]
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise ValueError(f"{text!r} is not a budget: give one time and/or one memory, e.g. '300s, 500MB'")
+    seconds: float | None = None
+    size: int | None = None
+    for part in parts:
+        kind = _unit_kind(part, text)
+        if (kind == "time" and seconds is not None) or (kind == "memory" and size is not None):
+            raise ValueError(
+                f"{text!r} gives two {_PLURAL[kind]}; a budget has at most one time and one memory"
+            )
+        if kind == "time":
+            seconds = parse_time(part)
+        else:
+            size = parse_memory(part)
+    return seconds, size
+
+
+def format_time(seconds: float) -> str:
+    """``0.1324`` -> ``"132 ms"``: three significant digits in the largest fitting unit."""
+    for unit, factor in (("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(seconds) >= factor:
+            return f"{_significant(seconds / factor)} {unit}"
+    return f"{_significant(seconds / 1e-9)} ns"
+
+
+def format_memory(size: float) -> str:
+    """``641728512`` -> ``"612 MiB"``: three significant digits, 1024-based units as memray prints."""
+    for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if abs(size) >= factor:
+            return f"{_significant(size / factor)} {unit}"
+    return f"{round(size)} B"
+
+
+def _significant(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2f}".rstrip("0").rstrip(".")

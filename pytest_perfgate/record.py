@@ -1,0 +1,127 @@
+"""The one record per performance test that every report reads.
+
+It travels on ``item.user_properties`` (so it reaches the xdist controller inside the test
+report): flat ``perfgate.*`` properties for junit, and ``perfgate.record``, the whole record as
+JSON, from which the terminal, JSON, Markdown and HTML reports are built.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+RECORD_PROPERTY = "perfgate.record"
+
+PASS = "pass"
+FAIL = "fail"
+WARN = "warn"
+NOT_MEASURED = "not-measured"
+VERDICTS = (PASS, FAIL, WARN, NOT_MEASURED)
+
+
+@dataclass(frozen=True)
+class TimeFigures:
+    """Round times (seconds per call) and the statistic compared with the budget."""
+
+    stat: str
+    value_s: float
+    budget_s: float | None
+    ratio: float | None
+    rounds: int
+    min: float
+    median: float
+    mean: float
+    max: float
+    stddev: float
+    data: list[float] = field(default_factory=list)
+    method: str = "pytest-benchmark"
+    traced: bool = False
+    cpu_s: float | None = None
+
+
+@dataclass(frozen=True)
+class MemoryFigures:
+    """Peak memory of one measured call (``peak_bytes`` is None when it was not measured)."""
+
+    peak_bytes: int | None
+    budget_bytes: int | None
+    ratio: float | None
+    backend: str | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Record:
+    """Figures, budget and verdict of one performance test."""
+
+    nodeid: str
+    target: str | None
+    verdict: str
+    reason: str = ""
+    message: str = ""
+    marginal: bool = False
+    time: TimeFigures | None = None
+    memory: MemoryFigures | None = None
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def worst_ratio(self) -> float:
+        """The larger of the time and memory ratios (0 where neither was measured)."""
+        ratios = [
+            figures.ratio
+            for figures in (self.time, self.memory)
+            if figures is not None and figures.ratio is not None
+        ]
+        return max(ratios, default=0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Record:
+        values = dict(data)
+        time = values.pop("time", None)
+        memory = values.pop("memory", None)
+        return cls(
+            **values,
+            time=None if time is None else TimeFigures(**time),
+            memory=None if memory is None else MemoryFigures(**memory),
+        )
+
+    def to_properties(self) -> list[tuple[str, object]]:
+        """The junit properties (those that apply) followed by the whole record as JSON."""
+        properties: list[tuple[str, object]] = [("perfgate.verdict", self.verdict)]
+        if self.target is not None:
+            properties.append(("perfgate.target", self.target))
+        if self.time is not None:
+            properties += [
+                ("perfgate.time.stat", self.time.stat),
+                ("perfgate.time.value_s", self.time.value_s),
+            ]
+            if self.time.budget_s is not None:
+                properties.append(("perfgate.time.budget_s", self.time.budget_s))
+            if self.time.ratio is not None:
+                properties.append(("perfgate.time.ratio", round(self.time.ratio, 4)))
+        if self.memory is not None:
+            if self.memory.peak_bytes is not None:
+                properties.append(("perfgate.memory.peak_bytes", self.memory.peak_bytes))
+            if self.memory.budget_bytes is not None:
+                properties.append(("perfgate.memory.budget_bytes", self.memory.budget_bytes))
+        properties += [
+            (f"perfgate.{key}", value)
+            for key, value in self.extra.items()
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool)
+        ]
+        properties.append((RECORD_PROPERTY, json.dumps(self.to_dict(), separators=(",", ":"))))
+        return properties
+
+    @classmethod
+    def from_properties(cls, properties: Iterable[tuple[str, object]]) -> Record | None:
+        """The record among a test report's user properties, if it carries one."""
+        for name, value in properties:
+            if name == RECORD_PROPERTY and isinstance(value, str):
+                return cls.from_dict(json.loads(value))
+        return None

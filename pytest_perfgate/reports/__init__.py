@@ -1,0 +1,1 @@
+"""Reports: each reads the records collected from the test reports, nothing else."""

@@ -1,0 +1,60 @@
+"""The ``perfgate`` section of the terminal summary: one row per performance test, worst first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..quantities import format_memory, format_time
+from ..record import Record
+
+COLUMNS = ("test", "target", "stat", "time", "budget", "ratio", "memory", "budget", "verdict")
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def verdict_text(record: Record) -> str:
+    text = record.verdict.upper() if record.verdict == "fail" else record.verdict
+    if record.marginal:
+        text += " (marginal)"
+    if record.verdict == "not-measured" and record.reason:
+        text += f": {record.reason}"
+    return text
+
+
+def row(record: Record) -> tuple[str, ...]:
+    """The summary cells of one record."""
+    time, memory = record.time, record.memory
+    return (
+        record.nodeid,
+        record.target or "-",
+        time.stat if time else "-",
+        format_time(time.value_s) if time else "-",
+        format_time(time.budget_s) if time and time.budget_s is not None else "-",
+        _ratio(time.ratio if time else None),
+        format_memory(memory.peak_bytes) if memory and memory.peak_bytes is not None else "-",
+        format_memory(memory.budget_bytes) if memory and memory.budget_bytes is not None else "-",
+        verdict_text(record),
+    )
+
+
+def ordered(records: Iterable[Record]) -> list[Record]:
+    """Worst ratio first; ties by node id so the order is stable."""
+    return sorted(records, key=lambda record: (-record.worst_ratio, record.nodeid))
+
+
+def table_lines(records: Sequence[Record]) -> list[str]:
+    """An aligned plain-text table of the records."""
+    rows = [COLUMNS, *(row(record) for record in ordered(records))]
+    widths = [max(len(cells[i]) for cells in rows) for i in range(len(COLUMNS) - 1)]
+    lines = []
+    for cells in rows:
+        padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=True)]
+        lines.append("  ".join([*padded, cells[-1]]).rstrip())
+    return lines
+
+
+def notes_lines(records: Sequence[Record]) -> list[str]:
+    """One line per note a record carries (tracing, contention, backend substitutions, ...)."""
+    return [f"{record.nodeid}: {note}" for record in ordered(records) for note in record.notes]

@@ -1,0 +1,103 @@
+"""Budgets and the targets table: the built-in rows and how other sources override them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .quantities import format_memory, format_time, parse_budget_spec, parse_memory, parse_time
+
+__all__ = ["DEFAULT_MEMORY_TARGET", "PERFORMANCE_TARGETS", "Budget", "parse_assignment"]
+
+#: The target whose memory budget holds every performance test without a memory budget of its own.
+DEFAULT_MEMORY_TARGET = "memory_usage"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a test must stay under: seconds of the compared statistic and/or bytes of peak memory."""
+
+    time: float | None = None
+    memory: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.time is None and self.memory is None:
+            raise ValueError("a budget needs a time, a memory, or both")
+
+    @classmethod
+    def parse(cls, value: object) -> Budget:
+        """A budget from ``"300s, 500MB"``, a number of seconds, or ``{time = ..., memory = ...}``."""
+        if isinstance(value, Budget):
+            return value
+        if isinstance(value, Mapping):
+            unknown = set(value) - {"time", "memory"}
+            if unknown:
+                raise ValueError(f"{dict(value)!r} has unknown keys {sorted(unknown)}; use time and memory")
+            time = value.get("time")
+            memory = value.get("memory")
+            if time is None and memory is None:
+                raise ValueError(f"{dict(value)!r} gives neither a time nor a memory")
+            return cls(
+                time=None if time is None else parse_time(time),
+                memory=None if memory is None else parse_memory(memory),
+            )
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            seconds, size = parse_budget_spec(value)
+            return cls(time=seconds, memory=size)
+        raise ValueError(f"{value!r} is not a budget: give a spec such as '300s, 500MB'")
+
+    def __str__(self) -> str:
+        parts = []
+        if self.time is not None:
+            parts.append(format_time(self.time))
+        if self.memory is not None:
+            parts.append(format_memory(self.memory))
+        return ", ".join(parts)
+
+
+PERFORMANCE_TARGETS: Mapping[str, Budget] = MappingProxyType(
+    {
+        "strategy_creation": Budget(time=0.100),
+        "trigger_validation": Budget(time=0.050),
+        "backtest_1year": Budget(time=300.0),
+        "ui_response": Budget(time=0.100),
+        "memory_usage": Budget(memory=500 * 1024**2),
+    }
+)
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """``"name = spec"`` -> ``("name", "spec")``; the name may be quoted (a node-id pattern)."""
+    name, sep, spec = text.rpartition("=")
+    name = name.strip().strip("\"'")
+    spec = spec.strip().strip("\"'")
+    if not sep or not name or not spec:
+        raise ValueError(f"{text!r} is not of the form 'name = spec'")
+    return name, spec
+
+
+def parse_table(rows: Iterable[tuple[str, object]], source: str) -> dict[str, Budget]:
+    """Budgets from (name, spec) rows, each error naming the source and the row."""
+    table: dict[str, Budget] = {}
+    for name, spec in rows:
+        try:
+            table[name] = Budget.parse(spec)
+        except ValueError as error:
+            raise ValueError(f"{source}: target {name!r}: {error}") from None
+    return table
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A test's resolved budget: its target, the scaled time budget, the memory budget, the statistic."""
+
+    target: str | None
+    time: float | None
+    memory: int | None
+    stat: str
+    origin: str  # "marker", "pattern" or "fixture": where the test's budget came from
+    time_scale: float = 1.0  # the factor already applied to ``time``
+
+    def label(self) -> str:
+        return self.target or "budget"
