@@ -6,11 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from .commands import COMMANDS
-
-
-class CommandError(Exception):
-    """Bad input to a command: printed as ``perfgate: error: ...`` with exit status 2, no traceback."""
+from .commands import COMMANDS, CommandError
 
 
 def build_parser() -> argparse.ArgumentParser:

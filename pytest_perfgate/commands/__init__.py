@@ -9,6 +9,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+
+class CommandError(Exception):
+    """Bad input to a command: printed as ``perfgate CMD: error: ...`` with exit status 2, no traceback."""
+
+
 Configure = Callable[[argparse.ArgumentParser], None]
 
 #: name -> (one-line help, configure function)
