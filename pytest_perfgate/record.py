@@ -38,7 +38,11 @@ class TimeFigures:
     data: list[float] = field(default_factory=list)
     method: str = "pytest-benchmark"
     traced: bool = False
+    #: CPU (process) time of one measured call, beside its wall time.
     cpu_s: float | None = None
+    #: Distribution-free 95% confidence interval of the statistic, when one was computed.
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,17 @@ class Record:
     time: TimeFigures | None = None
     memory: MemoryFigures | None = None
     notes: list[str] = field(default_factory=list)
+    #: Every measurement taken for the verdict (confirmations, re-measurements), oldest first.
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    #: What the contention probe saw during the measurement, if anything.
+    contention: dict[str, Any] | None = None
+    #: The comparison with ``--perfgate-baseline``, if one was given.
+    baseline: dict[str, Any] | None = None
+    #: cProfile rows of one call: function, file, line, calls, total_s, cumulative_s.
+    profile: list[dict[str, Any]] = field(default_factory=list)
+    #: Top allocation sites of the measured call: location ("file:line"), bytes, count.
+    allocations: list[dict[str, Any]] = field(default_factory=list)
+    #: Results of the gates beyond one call, by kind: {"scaling": {"exponent": 1.02, ...}, ...}.
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -110,11 +125,7 @@ class Record:
                 properties.append(("perfgate.memory.peak_bytes", self.memory.peak_bytes))
             if self.memory.budget_bytes is not None:
                 properties.append(("perfgate.memory.budget_bytes", self.memory.budget_bytes))
-        properties += [
-            (f"perfgate.{key}", value)
-            for key, value in self.extra.items()
-            if isinstance(value, (int, float, str)) and not isinstance(value, bool)
-        ]
+        properties += _scalar_properties("perfgate", self.extra)
         properties.append((RECORD_PROPERTY, json.dumps(self.to_dict(), separators=(",", ":"))))
         return properties
 
@@ -125,3 +136,15 @@ class Record:
             if name == RECORD_PROPERTY and isinstance(value, str):
                 return cls.from_dict(json.loads(value))
         return None
+
+
+def _scalar_properties(prefix: str, values: Mapping[str, Any]) -> list[tuple[str, object]]:
+    """Flatten nested dicts into dotted names, keeping numbers and strings (booleans as 0/1 are not)."""
+    properties: list[tuple[str, object]] = []
+    for key, value in values.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, Mapping):
+            properties += _scalar_properties(name, value)
+        elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            properties.append((name, value))
+    return properties
