@@ -1,5 +1,24 @@
 """Shared fixtures for the trading examples.
 
 The presence of this file puts ``examples/`` on ``sys.path`` (pytest's default ``prepend`` import
-mode), so the tests import the ``trading`` package directly.
+mode), so the tests import the ``trading`` package directly. Expensive inputs such as one year of
+1-minute candles are built once per session here, so no test ever times their generation.
 """
+
+from __future__ import annotations
+
+import pytest
+from trading.data import DEFAULT_SEED, OHLCV, ONE_YEAR, generate_ohlcv
+from trading.indicators import FloatArray
+
+
+@pytest.fixture(scope="session")
+def one_year_candles() -> OHLCV:
+    """525,600 one-minute candles, the input of the 1-year backtest."""
+    return generate_ohlcv(ONE_YEAR, seed=DEFAULT_SEED)
+
+
+@pytest.fixture(scope="session")
+def prices_100k() -> FloatArray:
+    """100,000 closes, the input of the indicator workloads."""
+    return generate_ohlcv(100_000, seed=7).close
