@@ -76,7 +76,9 @@ class OHLCV:
         c = np.ascontiguousarray(close, dtype=np.float64)
         vol = np.ones_like(c) if volume is None else volume
         return cls(
-            *(np.ascontiguousarray(a, dtype=np.float64) for a in (open, high, low)),
+            np.ascontiguousarray(open, dtype=np.float64),
+            np.ascontiguousarray(high, dtype=np.float64),
+            np.ascontiguousarray(low, dtype=np.float64),
             c,
             np.ascontiguousarray(vol, dtype=np.float64),
         )
