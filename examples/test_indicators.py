@@ -110,6 +110,23 @@ def test_long_random_walk_matches_reference(
         assert_matches(got, want)
 
 
+@pytest.mark.parametrize("period", [2, 20, 240, 1_440])
+def test_bollinger_through_a_volatility_collapse(period: int) -> None:
+    # wild swings, then a dead flat market, then a whisper of movement: the sliding variance
+    # must fall from ~1e8 to exactly 0 and then follow tiny moves without residue
+    rng = np.random.default_rng(period)
+    wild = 30_000.0 + rng.normal(0.0, 10_000.0, 3_000)
+    flat = np.full(3_000, 30_000.0)
+    quiet = 30_000.0 + rng.normal(0.0, 1e-4, 3_000)
+    x = np.concatenate([wild, flat, quiet])
+    got, want = ind.bollinger(x, period), ind.bollinger_reference(x, period)
+    for g, w in zip(got, want, strict=True):
+        assert_matches(g, w)
+    width = got.upper - got.middle
+    assert_matches(width, want.upper - want.middle)
+    assert np.abs(width[3_000 + period - 1 : 6_000]).max() <= 1e-9  # flat windows
+
+
 def test_standard_indicators_are_the_five_with_usual_settings() -> None:
     x = gbm(5_000, seed=4)
     got = ind.standard_indicators(x)

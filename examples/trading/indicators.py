@@ -194,6 +194,16 @@ def _macd_kernel(
 
 
 @njit(cache=True)
+def _window_m2(x: FloatArray, start: int, stop: int, mean: float) -> float:
+    """Sum of squared deviations of ``x[start:stop]`` from ``mean`` (the exact two-pass form)."""
+    ss = 0.0
+    for j in range(start, stop):
+        d = x[j] - mean
+        ss += d * d
+    return ss
+
+
+@njit(cache=True)
 def _bollinger_kernel(
     x: FloatArray, period: int, num_std: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -201,15 +211,28 @@ def _bollinger_kernel(
     middle = _sma_kernel(x, period)
     upper = np.full(n, np.nan)
     lower = np.full(n, np.nan)
+    if n < period:
+        return upper, middle, lower
+    # Sliding update of the sum of squared deviations (Welford's form for a window), O(1) per
+    # bar. It is recomputed exactly every `period` bars, and at once when it collapses below a
+    # thousandth of its recent peak, where the update's rounding would no longer be negligible.
+    m2 = _window_m2(x, 0, period, middle[period - 1])
+    peak = m2
+    since_exact = 0
     for i in range(period - 1, n):
-        m = middle[i]
-        ss = 0.0
-        for j in range(i - period + 1, i + 1):
-            d = x[j] - m
-            ss += d * d
-        width = num_std * np.sqrt(ss / period)
-        upper[i] = m + width
-        lower[i] = m - width
+        if i >= period:
+            old = x[i - period]
+            new = x[i]
+            m2 += (new - old) * ((new - middle[i]) + (old - middle[i - 1]))
+            since_exact += 1
+            peak = max(peak, m2)
+            if since_exact >= period or m2 < 1e-3 * peak:
+                m2 = _window_m2(x, i - period + 1, i + 1, middle[i])
+                peak = m2
+                since_exact = 0
+        width = num_std * np.sqrt(max(m2, 0.0) / period)
+        upper[i] = middle[i] + width
+        lower[i] = middle[i] - width
     return upper, middle, lower
 
 
