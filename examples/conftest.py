@@ -7,9 +7,12 @@ mode), so the tests import the ``trading`` package directly. Expensive inputs su
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from trading import backtest, chart, indicators, triggers
 from trading.data import DEFAULT_SEED, OHLCV, ONE_YEAR, generate_ohlcv
 from trading.indicators import FloatArray
+from trading.strategy import build_strategy
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +25,16 @@ def one_year_candles() -> OHLCV:
 def prices_100k() -> FloatArray:
     """100,000 closes, the input of the indicator workloads."""
     return generate_ohlcv(100_000, seed=7).close
+
+
+@pytest.fixture(scope="session")
+def warm_kernels() -> None:
+    """Compile (or load from numba's cache) every kernel once, before anything is measured."""
+    candles = generate_ohlcv(5_000, seed=1)
+    indicators.standard_indicators(candles.close)
+    triggers.cross_signals(candles.close, candles.open)
+    triggers.naive_crosses(candles.close[:100], candles.open[:100])
+    chart.downsample_minmax(candles.close, 100)
+    result = backtest.run_backtest(build_strategy(), candles)
+    if not np.isfinite(result.final_equity):
+        raise RuntimeError("warm-up backtest produced a non-finite equity")
