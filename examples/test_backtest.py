@@ -198,7 +198,7 @@ def test_sharpe_matches_its_definition() -> None:
 
 
 def test_strategy_signals_come_from_its_conditions() -> None:
-    candles = generate_ohlcv(50_000, seed=21)
+    candles = generate_ohlcv(12_000, seed=21)
     entry, exit_ = signals(sma_cross_strategy(20, 100), candles)
     fast, slow = ind.sma_reference(candles.close, 20), ind.sma_reference(candles.close, 100)
     golden, dead = tr.naive_crosses(fast, slow)
