@@ -20,6 +20,7 @@ Execution model (all of it is checked by the accounting tests):
 from __future__ import annotations
 
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -319,7 +320,7 @@ def simulate(
 # --------------------------------------------------------------------------------------------
 
 
-def compute_variables(names: frozenset[str] | set[str], candles: OHLCV) -> dict[str, FloatArray]:
+def compute_variables(names: AbstractSet[str], candles: OHLCV) -> dict[str, FloatArray]:
     """The arrays of the given strategy variables, each indicator computed once."""
     close = indicators.as_prices(candles.close, "close")
     columns = {

@@ -3,17 +3,12 @@
 A :class:`Condition` compares a *variable* with another variable or a constant, e.g.
 ``rsi_14 < 30`` or ``close crosses_above sma_20``. Variables name price columns and indicators:
 
-========================================  =========  ===================================
-variable                                  kind       meaning
-========================================  =========  ===================================
-``open`` ``high`` ``low`` ``close``       price      candle prices
-``volume``                                volume     traded volume
-``sma_N`` ``ema_N``                       price      moving averages over N bars
-``bb_upper_N`` ``bb_middle_N``            price      Bollinger bands (N bars, 2 std)
-``bb_lower_N``
-``rsi_N``                                 oscillator Wilder RSI over N bars, 0..100
-``macd`` ``macd_signal`` ``macd_hist``    momentum   MACD 12/26/9
-========================================  =========  ===================================
+* ``open``, ``high``, ``low``, ``close``: candle prices (kind *price*);
+* ``volume``: traded volume (kind *volume*);
+* ``sma_N``, ``ema_N``: moving averages over N bars (*price*);
+* ``bb_upper_N``, ``bb_middle_N``, ``bb_lower_N``: Bollinger bands over N bars, 2 std (*price*);
+* ``rsi_N``: Wilder RSI over N bars, 0..100 (*oscillator*);
+* ``macd``, ``macd_signal``, ``macd_hist``: MACD 12/26/9 (*momentum*).
 
 Only variables of the same kind can be compared with each other (a price with a price, an RSI
 with an RSI). A constant must lie in the kind's range: 0..100 for an oscillator, > 0 for a price,

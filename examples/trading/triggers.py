@@ -10,7 +10,7 @@ dead crosses therefore alternate, and touching the other series without crossing
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,6 @@ from trading.indicators import FloatArray, as_prices, rsi, sma
 
 BoolArray = npt.NDArray[np.bool_]
 IndexArray = npt.NDArray[np.intp]
-ComparisonOp = Literal["<", "<=", ">", ">="]
 
 _COMPARISONS: dict[str, np.ufunc] = {
     "<": np.less,
