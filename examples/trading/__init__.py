@@ -1,0 +1,1 @@
+"""A small crypto-trading backtest system: indicators, triggers, strategies, data, backtests."""
