@@ -27,9 +27,7 @@ from trading.repository import save_batch, save_row_by_row
 from trading.strategy import build_strategy, strategy_variants
 
 
-def median_times(
-    fn: Callable[..., Any], *args: Any, repeat: int, **kwargs: Any
-) -> tuple[float, float]:
+def median_times(fn: Callable[..., Any], *args: Any, repeat: int, **kwargs: Any) -> tuple[float, float]:
     """Median wall and median CPU time in seconds of ``repeat`` calls (after one untimed call)."""
     fn(*args, **kwargs)
     wall, cpu = [], []

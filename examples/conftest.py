@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from trading import backtest, chart, indicators, triggers
 from trading.data import DEFAULT_SEED, OHLCV, ONE_YEAR, generate_ohlcv
 from trading.indicators import FloatArray

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from trading import indicators as ind
 from trading import triggers as tr
 from trading.backtest import (
@@ -212,9 +213,7 @@ def test_rule_combinations_all_and_any() -> None:
     close = candles.close
     entry, exit_ = signals(rsi_rebound_strategy(oversold=45.0, overbought=70.0), candles)
     rsi = ind.rsi_reference(close, 14)
-    np.testing.assert_array_equal(
-        entry, (rsi < 45.0) & tr.crosses_above(close, ind.sma_reference(close, 20))
-    )
+    np.testing.assert_array_equal(entry, (rsi < 45.0) & tr.crosses_above(close, ind.sma_reference(close, 20)))
     lower = ind.bollinger_reference(close, 20).lower
     np.testing.assert_array_equal(exit_, (rsi > 70.0) | tr.crosses_below(close, lower))
 

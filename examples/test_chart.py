@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
 from trading.chart import downsample_minmax
 from trading.data import OHLCV
 from trading.indicators import FloatArray, sma

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+
 from trading.data import (
     DEFAULT_SEED,
     OHLCV,

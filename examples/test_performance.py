@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from trading.backtest import backtest_workload, run_backtest, signals, simulate
 from trading.chart import downsample_minmax
 from trading.data import DEFAULT_SEED, OHLCV, ONE_YEAR
@@ -48,9 +49,7 @@ def test_trigger_validation(perfgate: PerfGate) -> None:
 @pytest.mark.performance("backtest_1year")
 def test_backtest_one_year(perfgate: PerfGate, one_year_candles: OHLCV, warm_kernels: None) -> None:
     strategy = build_strategy()
-    result = perfgate.pedantic(
-        run_backtest, args=(strategy, one_year_candles), rounds=3, warmup_rounds=1
-    )
+    result = perfgate.pedantic(run_backtest, args=(strategy, one_year_candles), rounds=3, warmup_rounds=1)
     assert result.equity.shape == (ONE_YEAR,) == (525_600,)
     assert len(result.trades) > 50
     assert np.isfinite([result.total_return, result.max_drawdown, result.sharpe]).all()
@@ -60,9 +59,7 @@ def test_backtest_one_year(perfgate: PerfGate, one_year_candles: OHLCV, warm_ker
 
 
 @pytest.mark.performance("backtest_1year", time="50ms")
-def test_backtest_kernel_one_year(
-    perfgate: PerfGate, one_year_candles: OHLCV, warm_kernels: None
-) -> None:
+def test_backtest_kernel_one_year(perfgate: PerfGate, one_year_candles: OHLCV, warm_kernels: None) -> None:
     strategy = build_strategy()
     entry, exit_ = signals(strategy, one_year_candles)
     result = perfgate(
@@ -139,9 +136,7 @@ def _naive_crosses(pair: tuple[FloatArray, FloatArray]) -> CrossSignals:
 
 
 @pytest.mark.performance
-def test_indicators_scale_linearly(
-    perfgate: PerfGate, one_year_candles: OHLCV, warm_kernels: None
-) -> None:
+def test_indicators_scale_linearly(perfgate: PerfGate, one_year_candles: OHLCV, warm_kernels: None) -> None:
     close = one_year_candles.close
 
     def make_prices(n: int) -> FloatArray:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from trading.repository import (
     CREATED_BETWEEN_SQL,
     GET_BY_NAME_SQL,
@@ -92,8 +93,7 @@ def test_a_batch_failing_half_way_is_rolled_back(tmp_path: Path) -> None:
             "WHEN NEW.name = 'late-00003' BEGIN SELECT RAISE(ABORT, 'refused'); END"
         )
     late = [
-        Strategy.create(f"late-{i:05d}", ["rsi_14 < 30"], ["rsi_14 > 70"], created_at=START)
-        for i in range(6)
+        Strategy.create(f"late-{i:05d}", ["rsi_14 < 30"], ["rsi_14 > 70"], created_at=START) for i in range(6)
     ]
     with StrategyRepository(path) as r:
         with pytest.raises(sqlite3.IntegrityError, match="refused"):

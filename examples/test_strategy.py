@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+
 from trading.strategy import (
     Condition,
     Kind,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from helpers import junit_properties
 
 FAST = ("--benchmark-max-time=0.02", "--benchmark-min-rounds=3")

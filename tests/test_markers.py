@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import junit_properties
 
+from helpers import junit_properties
 from pytest_perfgate import budget
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from helpers import junit_properties
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")

@@ -297,9 +297,7 @@ def simulate(
         float(initial_cash),
         capacity,
     )
-    trades = Trades(
-        t_in[:count], t_out[:count], p_in[:count], p_out[:count], qty[:count], pnl[:count]
-    )
+    trades = Trades(t_in[:count], t_out[:count], p_in[:count], p_out[:count], qty[:count], pnl[:count])
     return BacktestResult(
         equity=equity,
         cash=cash,
@@ -360,9 +358,7 @@ def compute_variables(names: AbstractSet[str], candles: OHLCV) -> dict[str, Floa
 def evaluate_condition(condition: Condition, variables: dict[str, FloatArray]) -> BoolArray:
     """Bars where ``condition`` holds (comparisons) or fires (crosses)."""
     left = variables[condition.left]
-    right = (
-        variables[condition.right] if isinstance(condition.right, str) else float(condition.right)
-    )
+    right = variables[condition.right] if isinstance(condition.right, str) else float(condition.right)
     if condition.op == "crosses_above":
         return triggers.crosses_above(left, right)
     if condition.op == "crosses_below":

@@ -160,9 +160,7 @@ def _candles_kernel(
         close[i] = c
         high[i] = max(o, c) * math.exp(0.5 * step * abs(shocks[1, i]))
         low[i] = min(o, c) * math.exp(-0.5 * step * abs(shocks[2, i]))
-        volume[i] = (
-            base_volume * (sigma / 0.5) * math.exp(0.3 * shocks[3, i]) * (0.5 + abs(shocks[0, i]))
-        )
+        volume[i] = base_volume * (sigma / 0.5) * math.exp(0.3 * shocks[3, i]) * (0.5 + abs(shocks[0, i]))
         prev = c
     return open_, high, low, close, volume
 
@@ -183,6 +181,4 @@ def generate_ohlcv(
     seg_drift = np.array([s.regime.drift for s in segments])
     seg_vol = np.array([s.regime.volatility for s in segments])
     shocks = np.random.default_rng([seed, 2]).standard_normal((4, n_bars))
-    return OHLCV(
-        *_candles_kernel(shocks, seg_end, seg_drift, seg_vol, float(start_price), base_volume)
-    )
+    return OHLCV(*_candles_kernel(shocks, seg_end, seg_drift, seg_vol, float(start_price), base_volume))

@@ -362,9 +362,7 @@ def macd_reference(prices: npt.ArrayLike, fast: int = 12, slow: int = 26, signal
     return MACD(line, sig, line - sig)
 
 
-def bollinger_reference(
-    prices: npt.ArrayLike, period: int = 20, num_std: float = 2.0
-) -> BollingerBands:
+def bollinger_reference(prices: npt.ArrayLike, period: int = 20, num_std: float = 2.0) -> BollingerBands:
     """Bollinger bands from each window's mean and population standard deviation."""
     x = as_prices(prices)
     period = check_period(period)

@@ -37,8 +37,7 @@ ON CONFLICT (name) DO UPDATE SET
 """
 GET_BY_NAME_SQL = "SELECT definition FROM strategies WHERE name = ?"
 CREATED_BETWEEN_SQL = (
-    "SELECT definition FROM strategies WHERE created_us >= ? AND created_us < ? "
-    "ORDER BY created_us, name"
+    "SELECT definition FROM strategies WHERE created_us >= ? AND created_us < ? ORDER BY created_us, name"
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -171,8 +171,7 @@ class Condition:
                 found.append(f"{left.name} is compared with itself")
             elif right.kind is not left.kind:
                 found.append(
-                    f"cannot compare {left.name} ({left.kind.value}) "
-                    f"with {right.name} ({right.kind.value})"
+                    f"cannot compare {left.name} ({left.kind.value}) with {right.name} ({right.kind.value})"
                 )
         elif isinstance(self.right, bool) or not isinstance(self.right, (int, float)):
             found.append(f"right side must be a variable name or a number, got {self.right!r}")

@@ -110,9 +110,7 @@ def crosses_below(fast: npt.ArrayLike, slow: npt.ArrayLike | float) -> BoolArray
     return cross_signals(fast, slow).dead
 
 
-def cross_indices(
-    fast: npt.ArrayLike, slow: npt.ArrayLike | float
-) -> tuple[IndexArray, IndexArray]:
+def cross_indices(fast: npt.ArrayLike, slow: npt.ArrayLike | float) -> tuple[IndexArray, IndexArray]:
     """Bar indices of the golden and of the dead crosses, ascending."""
     golden, dead = cross_signals(fast, slow)
     return np.flatnonzero(golden), np.flatnonzero(dead)
