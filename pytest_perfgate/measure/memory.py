@@ -39,8 +39,10 @@ BACKENDS = (MEMRAY, TRACEMALLOC)
 SITES_KEPT = 10
 #: Sites holding less than this share of the total are left out.
 SITE_SHARE = 0.01
-#: Frames tracemalloc keeps per allocation when sites are wanted (enough to step out of libraries).
+#: Frames kept per allocation when sites are wanted (enough to step out of libraries).
 _SITE_FRAMES = 32
+#: Frames tracemalloc keeps during a leak check: fewer, as its cost grows with them on every allocation.
+_LEAK_FRAMES = 12
 #: memray records looked at when grouping sites (the largest first); the rest are too small to matter.
 _RECORDS_EXAMINED = 5000
 
@@ -144,17 +146,17 @@ class Attribution:
         return not any(part in _LIBRARY_DIRS for part in parts)
 
     def short_path(self, filename: str) -> str:
-        """Relative to the root when under it; from the package on for installed libraries."""
+        """From the package on for installed libraries; else relative to the root when under it."""
         path = Path(filename)
+        parts = path.parts
+        for index in range(len(parts) - 1, -1, -1):
+            if parts[index] in _LIBRARY_DIRS:
+                return Path(*parts[index + 1 :]).as_posix()
         if self.root is not None:
             try:
                 return path.relative_to(self.root).as_posix()
             except ValueError:
                 pass
-        parts = path.parts
-        for index in range(len(parts) - 1, -1, -1):
-            if parts[index] in _LIBRARY_DIRS:
-                return Path(*parts[index + 1 :]).as_posix()
         return filename
 
 
@@ -412,7 +414,7 @@ def leak_check(
             if tracking:
                 return _memray_leaks(path, calls, warmup, sites_over, attribution)
         notes = (BUSY_NOTE,)
-    with _tracemalloc_tracing(_SITE_FRAMES) as was_tracing:
+    with _tracemalloc_tracing(_LEAK_FRAMES) as was_tracing:
         before_snapshot = tracemalloc.take_snapshot() if was_tracing else None
         before = tracemalloc.get_traced_memory()[0]
         _repeat(call, calls - warmup)
