@@ -47,6 +47,7 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
         memory=None,
         memory_reason="not measured (the benchmark fixture measures time only)",
         mode=settings.mode,
+        notes=memory_gate.pytest_memray_notes(item),
         memory_required=False,
     )
 

@@ -71,20 +71,26 @@ def header(config: pytest.Config) -> str:
     return backend
 
 
-def backend_for(item: pytest.Item, *, timed: bool = True) -> tuple[str, list[str]]:
-    """The backend this test is measured with, and notes for its record (``timed``: it has times)."""
-    backend = item.config.stash.get(keys.MEMORY_BACKEND, None) or memory.resolve_backend(memory.AUTO)
+def pytest_memray_notes(item: pytest.Item, *, timed: bool = True, substituted: bool = False) -> list[str]:
+    """The note for a test pytest-memray traces: its times are inflated, its memory backend changed."""
     reason = pytest_memray_reason(item)
-    if reason is None:
-        return backend, []
     parts = []
-    if backend == memory.MEMRAY:
-        backend = memory.TRACEMALLOC
+    if substituted:
         parts.append("memory measured with tracemalloc (two memray trackers cannot run at once)")
     if timed:
         parts.append("its times were taken under memray's tracing")
-    note = f"pytest-memray traces this test ({reason})"
-    return backend, [f"{note}: {'; '.join(parts)}"] if parts else []
+    if reason is None or not parts:
+        return []
+    return [f"pytest-memray traces this test ({reason}): {'; '.join(parts)}"]
+
+
+def backend_for(item: pytest.Item, *, timed: bool = True) -> tuple[str, list[str]]:
+    """The backend this test is measured with, and notes for its record (``timed``: it has times)."""
+    backend = item.config.stash.get(keys.MEMORY_BACKEND, None) or memory.resolve_backend(memory.AUTO)
+    if pytest_memray_reason(item) is None:
+        return backend, []
+    substituted = backend == memory.MEMRAY
+    return memory.TRACEMALLOC, pytest_memray_notes(item, timed=timed, substituted=substituted)
 
 
 def attribution(config: pytest.Config) -> Attribution:

@@ -192,3 +192,11 @@ def test_numba_allocations_are_seen(backend: str) -> None:
     temporary_sum(64)  # compile outside the measurement
     result = memory.measure_call(lambda: temporary_sum(16 * MiB), backend)
     assert abs(result.peak_bytes - 16 * MiB) <= 0.005 * 16 * MiB
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_peak_of_call_returns_the_result_too(backend: str) -> None:
+    result, peak = memory.peak_of_call(lambda: allocate_mib(6), backend)
+    assert result == 6 * MiB
+    assert peak.backend == backend
+    assert abs(peak.peak_bytes - 6 * MiB) <= 0.005 * 6 * MiB

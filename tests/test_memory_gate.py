@@ -259,13 +259,18 @@ PYTEST_MEMRAY = """
     @pytest.mark.performance(memory="500MB")
     def test_plain(perfgate):
         perfgate.pedantic(build, rounds=2)
+
+    @pytest.mark.limit_memory("1GB")
+    @pytest.mark.performance(time="10s")
+    def test_benchmark(benchmark):
+        benchmark.pedantic(build, rounds=2)
 """
 
 
 def test_pytest_memray_marker_on_a_perfgate_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(PYTEST_MEMRAY)
     result = pytester.runpytest("--junitxml=junit.xml")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     found = records(pytester)
     for name in ("test_marked_fixture", "test_marked_body"):
         assert found[name]["memory"]["backend"] == "tracemalloc"
@@ -277,15 +282,19 @@ def test_pytest_memray_marker_on_a_perfgate_test(pytester: pytest.Pytester) -> N
         ), found[name]["notes"]
     assert found["test_plain"]["memory"]["backend"] == "memray"
     assert found["test_plain"]["notes"] == []
+    assert found["test_benchmark"]["notes"] == [
+        "pytest-memray traces this test (@pytest.mark.limit_memory): "
+        "its times were taken under memray's tracing"
+    ]
 
 
 def test_pytest_memray_traces_every_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(PYTEST_MEMRAY)
     result = pytester.runpytest("--memray", "--junitxml=junit.xml")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["perfgate: *memory=tracemalloc (--memray), *", "*MEMRAY REPORT*"])
     found = records(pytester)
-    assert {record["memory"]["backend"] for record in found.values()} == {"tracemalloc"}
+    assert {record["memory"]["backend"] for record in found.values()} == {"tracemalloc", None}
     assert any("(--memray)" in note for note in found["test_plain"]["notes"])
 
 
