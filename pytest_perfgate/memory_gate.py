@@ -101,7 +101,13 @@ def attribution(config: pytest.Config) -> Attribution:
 def measure_call(item: pytest.Item, budget: int | None, call: Callable[[], Any]) -> MemoryResult:
     """The peak of one call of ``call`` with the test's backend, with sites when over ``budget``."""
     backend, notes = backend_for(item)
-    result = memory.measure_call(call, backend, sites_over=budget, attribution=attribution(item.config))
+    result = memory.measure_call(
+        call,
+        backend,
+        sites_over=budget,
+        attribution=attribution(item.config),
+        memray_running=pytest_memray_reason(item) is not None,
+    )
     return replace(result, notes=(*notes, *result.notes))
 
 

@@ -200,3 +200,15 @@ def test_peak_of_call_returns_the_result_too(backend: str) -> None:
     assert result == 6 * MiB
     assert peak.backend == backend
     assert abs(peak.peak_bytes - 6 * MiB) <= 0.005 * 6 * MiB
+
+
+def test_sites_without_following_the_peak_see_what_the_call_returns() -> None:
+    def build_and_drop() -> bytearray:
+        allocate_mib(8)  # freed before the call returns
+        return bytearray(2 * MiB)
+
+    followed, _ = memory.tracemalloc_sites_at_peak(build_and_drop, Attribution(root=HERE))
+    returned, _ = memory.tracemalloc_sites_at_peak(build_and_drop, Attribution(root=HERE), follow_peak=False)
+    assert followed[0].bytes >= 8 * MiB
+    assert sum(site.bytes for site in returned) < 3 * MiB
+    assert returned[0].bytes >= 2 * MiB

@@ -312,7 +312,10 @@ def test_pytest_memray_over_budget_still_fails_on_perfgates_budget(pytester: pyt
     result = pytester.runpytest("--junitxml=junit.xml")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*memory 100 MiB > budget 50 MiB (2.00x)*"])
-    assert records(pytester)["test_it"]["memory"]["backend"] == "tracemalloc"
+    record = records(pytester)["test_it"]
+    assert record["memory"]["backend"] == "tracemalloc"
+    assert record["allocations"][0]["bytes"] >= 100 * MiB  # bytearray returns what it allocates
+    assert memory.UNFOLLOWED_NOTE in record["notes"]
 
 
 def test_bad_memory_specs_are_clear_errors(pytester: pytest.Pytester) -> None:

@@ -54,6 +54,11 @@ BUSY_NOTE = (
     "memory measured with tracemalloc"
 )
 
+UNFOLLOWED_NOTE = (
+    "allocation sites: what the call still held when it returned (a running memray tracker keeps "
+    "perfgate from following tracemalloc's peak)"
+)
+
 Frame = tuple[str, str, int]  # (function, file name, line), as memray gives them
 
 
@@ -273,13 +278,16 @@ def _tracemalloc_tracing(frames: int = 1) -> Iterator[bool]:
 
 
 def tracemalloc_sites_at_peak(
-    call: Callable[[], Any], attribution: Attribution
+    call: Callable[[], Any], attribution: Attribution, *, follow_peak: bool = True
 ) -> tuple[tuple[AllocationSite, ...], int]:
     """Run ``call`` once more, snapshotting the traced allocations as they reach a new peak.
 
     tracemalloc records only the peak's size, not what made it; a profile hook looks at the traced
     total whenever a function returns and takes a snapshot when it has grown. Returns the sites of the
     largest snapshot and the size it covers. Slower than the measured call: used on failures only.
+
+    ``follow_peak=False`` installs no hook (memray tracks Python frames with its own profile function,
+    which a hook would displace) and looks only at what the call still holds when it returns.
     """
     with _tracemalloc_tracing(_SITE_FRAMES) as was_tracing:
         before = tracemalloc.take_snapshot() if was_tracing else None
@@ -296,12 +304,14 @@ def tracemalloc_sites_at_peak(
                 look()
 
         previous = sys.getprofile()
-        sys.setprofile(hook)
+        if follow_peak:
+            sys.setprofile(hook)
         try:
             result = call()
             look()  # the result is still held here
         finally:
-            sys.setprofile(previous)
+            if follow_peak:
+                sys.setprofile(previous)
         del result
         if best[1] is None:
             return (), 0
@@ -347,18 +357,26 @@ def measure_call(
     *,
     sites_over: int | None = None,
     attribution: Attribution | None = None,
+    memray_running: bool = False,
 ) -> MemoryResult:
-    """The peak of one call of ``call`` (its result is dropped), with sites when over ``sites_over``."""
+    """The peak of one call of ``call`` (its result is dropped), with sites when over ``sites_over``.
+
+    With tracemalloc, the sites come from one more call (see :func:`tracemalloc_sites_at_peak`);
+    ``memray_running`` says another memray tracker runs, so that call cannot follow the peak.
+    """
     attribution = attribution or Attribution()
     with traced(backend, sites_over=sites_over, attribution=attribution) as peak:
         call()
     result = peak.result
     assert result is not None
-    notes = tuple(peak.notes)
+    notes = list(peak.notes)
     if result.backend == TRACEMALLOC and sites_over is not None and result.peak_bytes > sites_over:
-        sites, _ = tracemalloc_sites_at_peak(call, attribution)
+        follow_peak = not memray_running and BUSY_NOTE not in notes
+        sites, _ = tracemalloc_sites_at_peak(call, attribution, follow_peak=follow_peak)
         result = MemoryResult(result.peak_bytes, result.backend, sites)
-    return MemoryResult(result.peak_bytes, result.backend, result.sites, notes)
+        if not follow_peak:
+            notes.append(UNFOLLOWED_NOTE)
+    return MemoryResult(result.peak_bytes, result.backend, result.sites, tuple(notes))
 
 
 def peak_of_call(call: Callable[[], Any], backend: str) -> tuple[Any, MemoryResult]:
