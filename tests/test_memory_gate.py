@@ -334,3 +334,20 @@ def test_bad_memory_specs_are_clear_errors(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--perfgate-target", "memory_usage=-5MB")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--perfgate-target 'memory_usage=-5MB'*greater than zero*"])
+
+
+def test_pedantic_setup_is_not_counted(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def make_input():
+            return (bytearray(100 * 1024 ** 2),), {}
+
+        @pytest.mark.performance(memory="50MB")
+        def test_it(perfgate):
+            perfgate.pedantic(len, setup=make_input, rounds=2)
+            assert perfgate.measurement.memory.peak_bytes < 1024 ** 2
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
