@@ -17,6 +17,7 @@ Only one memray tracker can run in a process. When another one is already runnin
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import tempfile
 import tracemalloc
@@ -46,7 +47,8 @@ _LEAK_FRAMES = 12
 #: memray records looked at when grouping sites (the largest first); the rest are too small to matter.
 _RECORDS_EXAMINED = 5000
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+#: perfgate's own files (as code objects name them, and with links resolved): never an allocation site.
+_PACKAGE_DIRS = tuple({str(path.parents[1]) + os.sep for path in (Path(__file__), Path(__file__).resolve())})
 _LIBRARY_DIRS = ("site-packages", "dist-packages")
 
 BUSY_NOTE = (
@@ -135,7 +137,7 @@ class Attribution:
 
     def pick(self, frames: Iterable[Frame]) -> tuple[str, str]:
         """(``file:line``, function) for a stack given innermost frame first."""
-        outside = [frame for frame in frames if not frame[1].startswith(_PACKAGE_DIR)]
+        outside = [frame for frame in frames if not frame[1].startswith(_PACKAGE_DIRS)]
         chosen = next((frame for frame in outside if self._in_project(frame[1])), None)
         if chosen is None and outside:
             chosen = outside[0]
@@ -145,7 +147,7 @@ class Attribution:
         return f"{self.short_path(filename)}:{line}", function
 
     def _in_project(self, filename: str) -> bool:
-        if self.root is None or not filename.startswith(self.root):
+        if self.root is None or not filename.startswith(self.root.rstrip(os.sep) + os.sep):
             return False
         parts = Path(filename).parts
         return not any(part in _LIBRARY_DIRS for part in parts)
