@@ -15,8 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from . import keys
-from .measure.memory import resolve_backend, traced
+from . import keys, memory_gate
 from .measure.timing import Timing, benchmark_timing
 from .record import FAIL, NOT_MEASURED, WARN, Record
 from .targets import Gate
@@ -48,6 +47,7 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
         memory=None,
         memory_reason="not measured (the benchmark fixture measures time only)",
         mode=settings.mode,
+        notes=memory_gate.pytest_memray_notes(item),
         memory_required=False,
     )
 
@@ -59,18 +59,21 @@ def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, objec
         result = yield
         item.stash[keys.RECORD] = judge(item.nodeid, gate, timing=None, memory=None, mode="off")
         return result
-    backend = resolve_backend(settings.memory_backend)
-    with traced(backend) as peak:
+    with memory_gate.traced_body(item, gate.memory) as peak:
         start = time.perf_counter()
         result = yield
         elapsed = time.perf_counter() - start
-    item.stash[keys.RECORD] = judge(
+    record = judge(
         item.nodeid,
         gate,
         timing=Timing(data=[elapsed], method="one call of the test body", traced=True),
         memory=peak.result,
         mode=settings.mode,
+        notes=list(peak.result.notes) if peak.result is not None else None,
     )
+    record = memory_gate.with_allocations(record, peak.result)
+    memory_gate.report_allocations(item, record)
+    item.stash[keys.RECORD] = record
     return result
 
 

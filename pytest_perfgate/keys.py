@@ -16,3 +16,5 @@ TIME_SCALE = pytest.StashKey[float]()
 GATE = pytest.StashKey[Gate]()
 #: The record of the test's measurement, set by whatever measured it, written out after the call.
 RECORD = pytest.StashKey[Record]()
+#: The memory backend the session measures with (``auto`` resolved), set in pytest_configure.
+MEMORY_BACKEND = pytest.StashKey[str]()

@@ -6,8 +6,8 @@ from collections.abc import Generator
 
 import pytest
 
-from . import gating, hooks, keys, markers
-from .fixture import perfgate
+from . import gating, hooks, keys, markers, memory_gate
+from .fixture import perfgate, quiet_unused_benchmark
 from .reports.collector import PerfgateReports
 from .settings import add_options, load_settings
 
@@ -27,6 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = load_settings(config)
     config.stash[keys.SETTINGS] = settings
     config.stash[keys.TIME_SCALE] = settings.scale
+    config.stash[keys.MEMORY_BACKEND] = memory_gate.session_backend(settings)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
 
@@ -35,7 +36,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     settings = config.stash[keys.SETTINGS]
     return (
         f"perfgate: stat={settings.stat}, mode={settings.mode}, scale={config.stash[keys.TIME_SCALE]:g}, "
-        f"memory={settings.memory_backend}, targets={len(settings.targets)}"
+        f"memory={memory_gate.header(config)}, targets={len(settings.targets)}"
     )
 
 
@@ -58,6 +59,7 @@ def pytest_collection_modifyitems(
                 item.add_marker(markers.MARKER)
         kept.append(item)
     items[:] = kept
+    quiet_unused_benchmark(items)
 
 
 @pytest.hookimpl(wrapper=True)
