@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,3 +15,10 @@ def junit_properties(path: Path) -> dict[str, dict[str, str]]:
             prop.get("name", ""): prop.get("value", "") for prop in case.iter("property")
         }
     return cases
+
+
+def search_output(output: str, pattern: str) -> re.Match[str]:
+    """The first match of a regular expression in a run's output; fails with the output if none."""
+    match = re.search(pattern, output, re.MULTILINE)
+    assert match is not None, f"{pattern!r} not found in:\n{output}"
+    return match

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import junit_properties
 
+from helpers import junit_properties
 from pytest_perfgate import leak_gate
 from pytest_perfgate.measure import memory
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from helpers import junit_properties
 
+from helpers import junit_properties
 from pytest_perfgate.measure import memory
 
 MiB = 1024**2
