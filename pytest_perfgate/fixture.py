@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from . import keys
+from . import diagnosis, keys
 from .gating import conclude
 from .markers import gate_for
 from .measure.memory import MemoryResult, peak_of_call, resolve_backend
@@ -32,7 +32,7 @@ class PerfgateFixture:
         """Time ``fn(*args, **kwargs)`` with pytest-benchmark, then measure its memory; return its result."""
         return self._measure(
             lambda: self._benchmark(fn, *args, **kwargs),
-            lambda: fn(*args, **kwargs),
+            lambda: (fn, args, kwargs),
         )
 
     def pedantic(
@@ -48,13 +48,13 @@ class PerfgateFixture:
         """Like :meth:`__call__` with fixed rounds (pytest-benchmark's ``pedantic``), for long work."""
         kwargs = kwargs or {}
 
-        def one_call() -> Any:
+        def prepare() -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
             call_args, call_kwargs = args, kwargs
             if setup is not None:
                 made = setup()
                 if made:
                     call_args, call_kwargs = made
-            return fn(*call_args, **call_kwargs)
+            return fn, call_args, call_kwargs
 
         return self._measure(
             lambda: self._benchmark.pedantic(
@@ -66,7 +66,7 @@ class PerfgateFixture:
                 warmup_rounds=warmup_rounds,
                 iterations=iterations,
             ),
-            one_call,
+            prepare,
         )
 
     @property
@@ -82,7 +82,13 @@ class PerfgateFixture:
             raise RuntimeError("perfgate measures one call per test; it was already used in this test")
         self._used = True
 
-    def _measure(self, drive: Callable[[], Any], one_call: Callable[[], Any]) -> Any:
+    def _measure(self, drive: Callable[[], Any], prepare: diagnosis.Prepare) -> Any:
+        """Time through ``drive``; ``prepare`` gives (fn, args, kwargs) for each call beyond the rounds."""
+
+        def one_call() -> Any:
+            fn, args, kwargs = prepare()
+            return fn(*args, **kwargs)
+
         self._start()
         if self._settings.mode == "off":
             result = one_call()
@@ -103,6 +109,7 @@ class PerfgateFixture:
             memory_reason=memory_reason,
             mode=self._settings.mode,
         )
+        record = diagnosis.profile_fixture_call(self._item, record, prepare)
         self._conclude(record)
         return result
 

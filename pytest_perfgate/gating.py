@@ -8,16 +8,16 @@ Every one ends in :func:`finalize`, which puts the record on ``item.user_propert
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Generator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from . import keys
+from . import diagnosis, keys
 from .measure.memory import resolve_backend, traced
-from .measure.timing import Timing, benchmark_timing
+from .measure.timing import Timing, benchmark_timing, cpu_clock, enable_under_xdist
 from .record import FAIL, NOT_MEASURED, WARN, Record
 from .targets import Gate
 from .verdict import judge
@@ -35,12 +35,20 @@ def conclude(record: Record) -> None:
         warnings.warn(PerfgateWarning(record.message), stacklevel=3)
 
 
-def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
-    """A test that used pytest-benchmark's own fixture: its rounds against the time budget."""
+def benchmark_fixture(item: pytest.Item) -> Any:
+    """The test's ``benchmark`` fixture value (set up before the call phase)."""
+    return item.funcargs["benchmark"]  # type: ignore[attr-defined]
+
+
+def judge_benchmark_test(item: pytest.Item, gate: Gate, cpu_share: float | None = None) -> Record:
+    """A test that used pytest-benchmark's own fixture: its rounds against the time budget.
+
+    ``cpu_share`` is the CPU/wall share of the test body, the span that holds the rounds.
+    """
     settings = item.config.stash[keys.SETTINGS]
-    benchmark = item.funcargs["benchmark"]  # type: ignore[attr-defined]
-    timing, reason = benchmark_timing(benchmark, item.config)
-    return judge(
+    benchmark = benchmark_fixture(item)
+    timing, reason = benchmark_timing(benchmark, item.config, cpu_share)
+    record = judge(
         item.nodeid,
         gate,
         timing=timing,
@@ -50,6 +58,16 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
         mode=settings.mode,
         memory_required=False,
     )
+    return diagnosis.profile_benchmark_test(item, record, benchmark)
+
+
+def measure_benchmark_test(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
+    """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds."""
+    enable_under_xdist(benchmark_fixture(item), item.config)
+    with cpu_clock() as clock:
+        result = yield
+    item.stash[keys.RECORD] = judge_benchmark_test(item, gate, clock.share)
+    return result
 
 
 def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
@@ -60,17 +78,13 @@ def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, objec
         item.stash[keys.RECORD] = judge(item.nodeid, gate, timing=None, memory=None, mode="off")
         return result
     backend = resolve_backend(settings.memory_backend)
-    with traced(backend) as peak:
-        start = time.perf_counter()
+    with traced(backend) as peak, cpu_clock() as clock:
         result = yield
-        elapsed = time.perf_counter() - start
-    item.stash[keys.RECORD] = judge(
-        item.nodeid,
-        gate,
-        timing=Timing(data=[elapsed], method="one call of the test body", traced=True),
-        memory=peak.result,
-        mode=settings.mode,
+    timing = Timing(
+        data=[clock.wall_s], method="one call of the test body", traced=True, cpu_share=clock.share
     )
+    record = judge(item.nodeid, gate, timing=timing, memory=peak.result, mode=settings.mode)
+    item.stash[keys.RECORD] = diagnosis.note_body_test(item, record)
     return result
 
 
@@ -108,8 +122,7 @@ def gate_call(item: pytest.Item) -> Generator[None, object, object]:
             result = yield  # the fixture measures, judges and concludes inside the body
         elif "benchmark" in fixturenames:
             assert gate is not None
-            result = yield
-            item.stash[keys.RECORD] = judge_benchmark_test(item, gate)
+            result = yield from measure_benchmark_test(item, gate)
         else:
             assert gate is not None
             result = yield from measure_body(item, gate)

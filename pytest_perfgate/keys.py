@@ -16,3 +16,7 @@ TIME_SCALE = pytest.StashKey[float]()
 GATE = pytest.StashKey[Gate]()
 #: The record of the test's measurement, set by whatever measured it, written out after the call.
 RECORD = pytest.StashKey[Record]()
+#: The text of the ``perfgate profile`` report section (a profile, or why there is none).
+PROFILE_SECTION = pytest.StashKey[str]()
+#: Messages about ``[tool.perfgate.tests]`` patterns that matched no collected test.
+UNMATCHED_PATTERNS = pytest.StashKey[list[str]]()

@@ -6,10 +6,11 @@ from collections.abc import Generator
 
 import pytest
 
-from . import gating, hooks, keys, markers
+from . import diagnosis, gating, hooks, keys, markers
 from .fixture import perfgate
 from .reports.collector import PerfgateReports
 from .settings import add_options, load_settings
+from .unmatched import UnmatchedPatterns
 
 __all__ = ["perfgate"]
 
@@ -27,6 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = load_settings(config)
     config.stash[keys.SETTINGS] = settings
     config.stash[keys.TIME_SCALE] = settings.scale
+    config.pluginmanager.register(UnmatchedPatterns(settings), "perfgate-unmatched-patterns")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
 
@@ -63,3 +65,8 @@ def pytest_collection_modifyitems(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     return (yield from gating.gate_call(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    return diagnosis.with_section(item, (yield))

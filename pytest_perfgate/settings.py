@@ -143,9 +143,39 @@ class TestPattern:
     target: str | None
     budget: Budget | None
     source: str
+    #: The file the pattern was written in ("" when not known).
+    path: str = ""
 
     def matches(self, nodeid: str) -> bool:
-        return nodeid == self.pattern or fnmatch.fnmatchcase(nodeid, self.pattern)
+        """Whether the pattern matches the test's node id or something that holds the test.
+
+        As ``pytest PATH`` selects, ``tests/test_a.py``, ``tests`` or ``tests/test_a.py::TestX``
+        match every test inside, and ``test_a.py::test_x`` matches each of its parametrizations.
+        ``*`` and ``?`` are wildcards (``*`` spans ``/`` and ``::``); ``[`` is literal, since
+        parameter ids are written in brackets, unless the text only matches as a glob character set.
+        """
+        return any(_glob_matches(scope, self.pattern) for scope in node_scopes(nodeid))
+
+
+def node_scopes(nodeid: str) -> list[str]:
+    """The node id, itself without parameters, then its class(es), its file and its directories."""
+    head, sep, last = nodeid.rpartition("::")
+    bare = head + sep + last.partition("[")[0] if sep else nodeid
+    parts = bare.split("::")
+    scopes = [nodeid] + ["::".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    path = parts[0]
+    while "/" in path:
+        path = path.rpartition("/")[0]
+        scopes.append(path)
+    return list(dict.fromkeys(scope for scope in scopes if scope))
+
+
+def _glob_matches(text: str, pattern: str) -> bool:
+    return (
+        text == pattern
+        or fnmatch.fnmatchcase(text, pattern.replace("[", "[[]"))
+        or fnmatch.fnmatchcase(text, pattern)
+    )
 
 
 @dataclass(frozen=True)
@@ -263,20 +293,22 @@ def _build_tests(
 ) -> tuple[TestPattern, ...]:
     rows: dict[str, TestPattern] = {}
     sources = (
-        (pyproject.get("tests"), f"[tool.perfgate.tests] ({pyproject_name})"),
-        (config.getini("perfgate_tests"), f"ini key perfgate_tests ({config.inipath})"),
+        (pyproject.get("tests"), f"[tool.perfgate.tests] ({pyproject_name})", pyproject_name),
+        (config.getini("perfgate_tests"), f"ini key perfgate_tests ({config.inipath})", str(config.inipath)),
     )
-    for value, source in sources:
+    for value, source, path in sources:
         for pattern, spec in _table_rows(value, source):
-            rows[pattern] = _test_pattern(pattern, spec, source, targets)
+            rows[pattern] = _test_pattern(pattern, spec, source, targets, path)
     return tuple(rows.values())
 
 
-def _test_pattern(pattern: str, spec: object, source: str, targets: Mapping[str, Budget]) -> TestPattern:
+def _test_pattern(
+    pattern: str, spec: object, source: str, targets: Mapping[str, Budget], path: str = ""
+) -> TestPattern:
     if isinstance(spec, str) and spec.strip() in targets:
-        return TestPattern(pattern, spec.strip(), None, source)
+        return TestPattern(pattern, spec.strip(), None, source, path)
     try:
-        return TestPattern(pattern, None, Budget.parse(spec), source)
+        return TestPattern(pattern, None, Budget.parse(spec), source, path)
     except ValueError as error:
         known = ", ".join(sorted(targets))
         raise pytest.UsageError(
