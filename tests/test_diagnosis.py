@@ -199,7 +199,9 @@ def test_benchmark_cprofile_is_used_when_given(pytester: pytest.Pytester) -> Non
 
 def test_profile_reaches_the_controller_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app=SLEEPY)
-    result = pytester.runpytest_subprocess("-n", "2", "--junitxml=junit.xml", "-k", "sleepy or quick")
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "-p", "no:hypothesispytest", "--junitxml=junit.xml", "-k", "sleepy or quick"
+    )
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*- perfgate profile -*", f"*slow_helper*test_app.py:{HELPER_LINE}"])
     profile = records(pytester.path / "junit.xml")["test_sleepy"]["profile"]
