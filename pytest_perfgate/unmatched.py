@@ -2,14 +2,18 @@
 
 A pattern is checked against every collected test *before* ``-k``, ``-m`` and ``--deselect``
 remove any (this plugin's ``pytest_collection_modifyitems`` runs first), so deselection never makes
-a pattern look unused. Nor does a narrower run: when the command line names paths or node ids, a
-pattern is only checked if everything it can match lies under one of them (``pytest tests/unit``
-says nothing about a ``benchmarks/*`` pattern); ``--lf`` collects only some files, so nothing is
-checked then. Under pytest-xdist the workers collect, so each worker sends its answer back with its
-``workeroutput`` and the controller reports the patterns that no worker matched.
+a pattern look unused. Nor does a narrower run: a pattern is only checked when everything it can
+match lies under where collection started (the paths or node ids on the command line, else
+``testpaths``, else the invocation directory). ``pytest tests/unit`` says nothing about a
+``benchmarks/*`` pattern, a project whose ``testpaths`` leave out ``benchmarks/`` is not warned on
+every plain ``pytest`` run, and a pattern that starts with a wildcard is only checked when the whole
+rootdir is collected. ``--lf`` collects only some files, so nothing is checked then. Under
+pytest-xdist the workers collect, so each sends its answer back in its ``workeroutput`` and the
+controller reports the patterns that no worker matched.
 
 An unmatched pattern is a line in the ``perfgate`` terminal section and a
-:class:`PerfgatePatternWarning`; ``-W error::pytest.PytestWarning`` turns it into a usage error.
+:class:`PerfgatePatternWarning` located at the pattern's line in its file; where a warnings filter
+makes it an error (``-W error::pytest.PytestWarning``) the run stops with a usage error.
 """
 
 from __future__ import annotations
@@ -34,10 +38,9 @@ class PerfgatePatternWarning(pytest.PytestWarning):
     """A ``[tool.perfgate.tests]`` pattern matched no collected test."""
 
 
-def narrowed_to(config: pytest.Config) -> list[str] | None:
-    """Node-id prefixes the command line narrowed collection to; None when it collected everything."""
-    if config.args_source is not pytest.Config.ArgsSource.ARGS:
-        return None
+def narrowed_to(config: pytest.Config) -> list[str]:
+    """The node-id prefixes collection started from: the paths and node ids on the command line, or
+    ``testpaths``, or the invocation directory ("" is the whole rootdir)."""
     prefixes = []
     for arg in config.args:
         path_text, sep, rest = arg.partition("::")
@@ -52,10 +55,12 @@ def narrowed_to(config: pytest.Config) -> list[str] | None:
     return prefixes
 
 
-def in_scope(pattern: str, prefixes: Sequence[str] | None) -> bool:
-    """Whether everything ``pattern`` can match was collected (``prefixes``: see :func:`narrowed_to`)."""
-    if prefixes is None:
-        return True
+def in_scope(pattern: str, prefixes: Sequence[str]) -> bool:
+    """Whether everything ``pattern`` can match lies where collection started (see :func:`narrowed_to`).
+
+    What a pattern can match is bounded by its text up to the first wildcard: ``bench/test_a.py::*``
+    lies in ``bench``; ``*::test_x`` can lie anywhere, so only a run of the whole rootdir checks it.
+    """
     end = min((pattern.find(c) for c in _GLOB_CHARACTERS if c in pattern), default=len(pattern))
     literal = pattern[:end]
     return any(

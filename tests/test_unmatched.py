@@ -37,20 +37,20 @@ _NOT_OURS = "ignore::pytest.PytestAssertRewriteWarning"
 @pytest.mark.parametrize(
     ("pattern", "prefixes", "expected"),
     [
-        ("bench/test_a.py::*", None, True),
         ("bench/test_a.py::*", [""], True),
         ("bench/test_a.py::*", ["bench"], True),
         ("bench/test_a.py::*", ["bench/test_a.py"], True),
         ("bench/test_a.py::test_x", ["bench/test_a.py::test_x"], True),
         ("bench/*", ["bench/test_a.py"], False),
         ("*::test_x", ["bench"], False),
+        ("*::test_x", [""], True),
         ("bench/test_a.py::*", ["tests"], False),
         ("bench2/test_a.py::*", ["bench"], False),
         ("bench/test_a.py::test_x", ["bench/test_a.py::test_y"], False),
         ("bench/test_a.py::*", ["tests", "bench"], True),
     ],
 )
-def test_in_scope(pattern: str, prefixes: list[str] | None, expected: bool) -> None:
+def test_in_scope(pattern: str, prefixes: list[str], expected: bool) -> None:
     assert in_scope(pattern, prefixes) is expected
 
 
@@ -96,6 +96,26 @@ def test_deselection_or_a_narrower_run_is_not_a_typo(project: pytest.Pytester, a
     result = project.runpytest(*quiet(*args))
     result.assert_outcomes(passed=1)
     assert "matched no collected test" not in result.stdout.str()
+
+
+def test_patterns_outside_testpaths_are_not_checked_by_a_plain_run(project: pytest.Pytester) -> None:
+    project.makepyprojecttoml(PYPROJECT + '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
+    result = project.runpytest(*quiet())
+    result.assert_outcomes(passed=1)
+    assert "matched no collected test" not in result.stdout.str()
+    result = project.runpytest(*quiet("bench"))
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines([f"warning: perfgate: *{TYPO}"])
+
+
+def test_a_run_from_a_subdirectory_checks_only_what_it_collects(project: pytest.Pytester) -> None:
+    project.makepyprojecttoml(PYPROJECT + '    "tests/test_unit.py::test_unti" = "1s"\n')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project.path / "tests")
+        result = project.runpytest(*quiet())
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["warning: perfgate: *'tests/test_unit.py::test_unti' matched no*"])
+    assert TYPO not in result.stdout.str()
 
 
 @pytest.mark.parametrize("args", [["bench"], ["bench/test_parse.py"], ["bench", "-k", "json"]])
