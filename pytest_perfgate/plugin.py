@@ -57,7 +57,7 @@ def pytest_collection_modifyitems(
         if gate is not None:
             item.stash[keys.GATE] = gate
             if gate.origin == "pattern":
-                item.add_marker(markers.MARKER)
+                item.add_marker(markers.pattern_marker(settings, item.nodeid))
         kept.append(item)
     items[:] = kept
 

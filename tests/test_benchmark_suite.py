@@ -214,14 +214,37 @@ def test_marker_wins_and_perfgate_tests_are_gated_by_pattern(pytester: pytest.Py
         def test_marked(benchmark):
             benchmark.pedantic(time.sleep, args=(0.001,), rounds=2)
 
+        @pytest.mark.performance(stat="max")
+        def test_bare_marker(benchmark):
+            benchmark.pedantic(time.sleep, args=(0.001,), rounds=2)
+
         def test_with_perfgate(perfgate):
             perfgate.pedantic(time.sleep, args=(0.001,), rounds=2)
         """
     )
     result = pytester.runpytest("--junitxml=junit.xml", "-p", "no:hypothesispytest")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=2)
     found = records(pytester.path / "junit.xml")
     assert found["test_marked"]["verdict"] == "pass"
     assert found["test_marked"]["time"]["budget_s"] == 10.0
-    assert found["test_with_perfgate"]["verdict"] == "fail"
-    assert found["test_with_perfgate"]["time"]["budget_s"] == pytest.approx(1e-6)
+    for name in ("test_with_perfgate", "test_bare_marker"):  # a marker naming no budget takes the pattern's
+        assert found[name]["verdict"] == "fail"
+        assert found[name]["time"]["budget_s"] == pytest.approx(1e-6)
+    assert found["test_bare_marker"]["time"]["stat"] == "max"
+
+
+def test_matched_tests_carry_the_marker_with_the_pattern_budget(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml(
+        """
+        [tool.perfgate.tests]
+        "test_app.py::test_spec" = "2ms, 1MB"
+        "test_app.py::test_target" = "ui_response"
+        """
+    )
+    pytester.makepyfile(test_app="def test_spec():\n    pass\n\ndef test_target():\n    pass\n")
+    recorder = pytester.inline_run("--collect-only")
+    (call,) = recorder.getcalls("pytest_collection_finish")
+    markers = {item.name: item.get_closest_marker("performance") for item in call.session.items}
+    assert markers["test_spec"] is not None and markers["test_target"] is not None
+    assert markers["test_spec"].kwargs == {"time": 0.002, "memory": 1024**2}
+    assert markers["test_target"].args == ("ui_response",)
