@@ -80,8 +80,8 @@ def profile_benchmark_test(item: pytest.Item, record: Record, benchmark: Any) ->
         return _with_note(
             item,
             record,
-            "no profile: pytest-benchmark's benchmark fixture cannot call the function again; "
-            "run with --benchmark-cprofile=cumtime to get its profile here, or measure with perfgate",
+            "no profile: pytest-benchmark's benchmark fixture cannot call the function again "
+            "(run with --benchmark-cprofile=cumtime, or measure with the perfgate fixture)",
         )
     rows = rows_from_stats(stats, item.config.rootpath, PROFILE_ROWS)
     return _with_rows(item, record, "cProfile taken by pytest-benchmark (--benchmark-cprofile)", rows)
@@ -94,8 +94,8 @@ def note_body_test(item: pytest.Item, record: Record) -> Record:
     return _with_note(
         item,
         record,
-        "no profile: the test body was measured as one call and cannot be run again; "
-        "measure the slow call with the perfgate fixture to get a profile",
+        "no profile: the test body was measured as one call and cannot be run again "
+        "(measure the slow call with the perfgate fixture)",
     )
 
 

@@ -169,8 +169,8 @@ def test_benchmark_and_body_tests_say_why_they_have_no_profile(pytester: pytest.
     result.stdout.fnmatch_lines(
         [
             "*- perfgate profile -*",
-            "no profile: pytest-benchmark's benchmark fixture cannot call the function again; "
-            "run with --benchmark-cprofile=cumtime*",
+            "no profile: pytest-benchmark's benchmark fixture cannot call the function again "
+            "(run with --benchmark-cprofile=cumtime*",
             "*- perfgate profile -*",
             "no profile: the test body was measured as one call and cannot be run again*",
         ]
