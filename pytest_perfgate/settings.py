@@ -8,7 +8,9 @@ Precedence, highest first: command-line option, environment variable (where one 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -154,28 +156,60 @@ class TestPattern:
         ``*`` and ``?`` are wildcards (``*`` spans ``/`` and ``::``); ``[`` is literal, since
         parameter ids are written in brackets, unless the text only matches as a glob character set.
         """
-        return any(_glob_matches(scope, self.pattern) for scope in node_scopes(nodeid))
+        literal, regex = _compiled(self.pattern)
+        # Every scope starts the node id, so a pattern's text before its first wildcard must too.
+        return nodeid.startswith(literal) and any(regex.match(scope) for scope in node_scopes(nodeid))
 
 
-def node_scopes(nodeid: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def node_scopes(nodeid: str) -> tuple[str, ...]:
     """The node id, itself without parameters, then its class(es), its file and its directories."""
     head, sep, last = nodeid.rpartition("::")
-    bare = head + sep + last.partition("[")[0] if sep else nodeid
+    bare = head + sep + last.partition("[")[0]
     parts = bare.split("::")
     scopes = [nodeid] + ["::".join(parts[:end]) for end in range(len(parts), 0, -1)]
     path = parts[0]
     while "/" in path:
         path = path.rpartition("/")[0]
         scopes.append(path)
-    return list(dict.fromkeys(scope for scope in scopes if scope))
+    return tuple(dict.fromkeys(scope for scope in scopes if scope))
 
 
-def _glob_matches(text: str, pattern: str) -> bool:
-    return (
-        text == pattern
-        or fnmatch.fnmatchcase(text, pattern.replace("[", "[[]"))
-        or fnmatch.fnmatchcase(text, pattern)
+def _readings(pattern: str) -> str:
+    """A regex (no end anchor) for the pattern read with literal brackets or as a plain glob."""
+    # translate() gives "(?s:...)\\Z"; both readings share one end anchor.
+    return "|".join(
+        fnmatch.translate(text).removesuffix(r"\Z") for text in (pattern.replace("[", "[[]"), pattern)
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> tuple[str, re.Pattern[str]]:
+    """The pattern's text before its first wildcard, and its regex."""
+    end = min((pattern.find(c) for c in "*?[" if c in pattern), default=len(pattern))
+    return pattern[:end], re.compile(rf"(?:{_readings(pattern)})\Z")
+
+
+class PatternTable:
+    """Many patterns in one regex, longest first, so the longest match of a scope is one regex call."""
+
+    def __init__(self, rows: Sequence[TestPattern]) -> None:
+        # Longest first; of equally long patterns the one written first (a stable sort).
+        self.rows = sorted(rows, key=lambda row: -len(row.pattern))
+        alternatives = (f"(?P<p{i}>(?:{_readings(row.pattern)})\\Z)" for i, row in enumerate(self.rows))
+        self.regex = re.compile("|".join(alternatives)) if self.rows else None
+
+    def longest(self, nodeid: str) -> TestPattern | None:
+        """The longest pattern matching the node id or one of its scopes (see :meth:`TestPattern.matches`)."""
+        if self.regex is None:
+            return None
+        best: int | None = None
+        for scope in node_scopes(nodeid):
+            found = self.regex.match(scope)
+            if found is not None and found.lastgroup is not None:
+                index = int(found.lastgroup[1:])
+                best = index if best is None else min(best, index)
+        return None if best is None else self.rows[best]
 
 
 @dataclass(frozen=True)
@@ -198,8 +232,11 @@ class Settings:
 
     def pattern_for(self, nodeid: str) -> TestPattern | None:
         """The longest ``[tool.perfgate.tests]`` pattern matching ``nodeid``, if any."""
-        matching = [row for row in self.tests if row.matches(nodeid)]
-        return max(matching, key=lambda row: len(row.pattern), default=None)
+        return self._pattern_table.longest(nodeid)
+
+    @functools.cached_property
+    def _pattern_table(self) -> PatternTable:
+        return PatternTable(self.tests)
 
 
 def read_pyproject(config: pytest.Config) -> tuple[dict[str, Any], str]:

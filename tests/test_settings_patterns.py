@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_perfgate.settings import Settings, TestPattern, node_scopes
 from pytest_perfgate.targets import Budget
@@ -13,15 +17,15 @@ def row(pattern: str, target: str | None = "ui_response") -> TestPattern:
 
 
 def test_node_scopes_are_the_test_and_what_holds_it() -> None:
-    assert node_scopes("bench/sub/test_a.py::TestX::test_y[10-big]") == [
+    assert node_scopes("bench/sub/test_a.py::TestX::test_y[10-big]") == (
         "bench/sub/test_a.py::TestX::test_y[10-big]",
         "bench/sub/test_a.py::TestX::test_y",
         "bench/sub/test_a.py::TestX",
         "bench/sub/test_a.py",
         "bench/sub",
         "bench",
-    ]
-    assert node_scopes("test_a.py::test_y") == ["test_a.py::test_y", "test_a.py"]
+    )
+    assert node_scopes("test_a.py::test_y") == ("test_a.py::test_y", "test_a.py")
 
 
 @pytest.mark.parametrize(
@@ -136,3 +140,39 @@ def test_a_pattern_may_name_a_target_defined_in_pyproject(pytester: pytest.Pytes
     result = pytester.runpytest("--benchmark-max-time=0.01")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["test_app.py::test_quick*parse_small*pass"])
+
+
+def _by_scopes(pattern: str, nodeid: str) -> bool:
+    """The definition: the pattern (brackets literal, or as a glob) matches one of the node's scopes."""
+    return any(
+        fnmatch.fnmatchcase(scope, pattern) or fnmatch.fnmatchcase(scope, pattern.replace("[", "[[]"))
+        for scope in node_scopes(nodeid)
+    )
+
+
+_PARTS = st.sampled_from(["a", "b/", "test_x", ".py", "::", "Test", "1", "*", "?", "[", "]", "[1]", "[a/b]"])
+_NODEIDS = st.builds(
+    "{}test_{}.py::{}{}".format,
+    st.sampled_from(["", "a/", "b/", "a/b/"]),
+    st.sampled_from(["x", "a"]),
+    st.sampled_from(["test_x", "TestA::test_x", "test_1", "TestA::TestB::test_x"]),
+    st.sampled_from(["", "[1]", "[a/b]", "[x::y]", "[1-a]", "[[1]]"]),
+)
+
+
+@given(pattern=st.lists(_PARTS, min_size=1, max_size=6).map("".join), nodeid=_NODEIDS)
+@settings(max_examples=500, deadline=None)
+def test_matching_agrees_with_the_scopes(pattern: str, nodeid: str) -> None:
+    assert row(pattern).matches(nodeid) == _by_scopes(pattern, nodeid)
+
+
+@given(
+    patterns=st.lists(st.lists(_PARTS, min_size=1, max_size=6).map("".join), max_size=6, unique=True),
+    nodeid=_NODEIDS,
+)
+@settings(max_examples=300, deadline=None)
+def test_the_lookup_is_the_longest_matching_pattern(patterns: list[str], nodeid: str) -> None:
+    rows = tuple(row(pattern) for pattern in patterns)
+    matching = [candidate for candidate in rows if candidate.matches(nodeid)]
+    expected = max(matching, key=lambda candidate: len(candidate.pattern), default=None)
+    assert Settings(tests=rows).pattern_for(nodeid) is expected
