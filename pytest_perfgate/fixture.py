@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from . import keys, leak_gate, memory_gate
+from . import diagnosis, keys, leak_gate, memory_gate
 from .gating import conclude
 from .markers import gate_for
 from .measure.memory import MemoryResult
@@ -35,7 +35,7 @@ class PerfgateFixture:
         """Time ``fn(*args, **kwargs)`` with pytest-benchmark, then measure its memory; return its result."""
         return self._measure(
             lambda: self._benchmark(fn, *args, **kwargs),
-            lambda: functools.partial(fn, *args, **kwargs),
+            lambda: (fn, args, kwargs),
         )
 
     def pedantic(
@@ -51,13 +51,13 @@ class PerfgateFixture:
         """Like :meth:`__call__` with fixed rounds (pytest-benchmark's ``pedantic``), for long work."""
         kwargs = kwargs or {}
 
-        def one_call() -> Callable[[], Any]:
+        def prepare() -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
             call_args, call_kwargs = args, kwargs
             if setup is not None:
                 made = setup()
                 if made:
                     call_args, call_kwargs = made
-            return functools.partial(fn, *call_args, **call_kwargs)
+            return fn, call_args, call_kwargs
 
         return self._measure(
             lambda: self._benchmark.pedantic(
@@ -69,7 +69,7 @@ class PerfgateFixture:
                 warmup_rounds=warmup_rounds,
                 iterations=iterations,
             ),
-            one_call,
+            prepare,
         )
 
     def leaks(
@@ -102,8 +102,14 @@ class PerfgateFixture:
             raise RuntimeError("perfgate measures one call per test; it was already used in this test")
         self._used = True
 
-    def _measure(self, drive: Callable[[], Any], one_call: Callable[[], Callable[[], Any]]) -> Any:
-        """``drive`` runs the timed rounds; ``one_call`` prepares (outside tracing) the untimed call."""
+    def _measure(self, drive: Callable[[], Any], prepare: diagnosis.Prepare) -> Any:
+        """Time through ``drive``; ``prepare`` gives (fn, args, kwargs) for each call beyond the rounds,
+        made outside any tracing."""
+
+        def one_call() -> Callable[[], Any]:
+            fn, args, kwargs = prepare()
+            return functools.partial(fn, *args, **kwargs)
+
         self._start()
         if self._settings.mode == "off":
             result = one_call()()
@@ -124,7 +130,9 @@ class PerfgateFixture:
             mode=self._settings.mode,
             notes=list(memory.notes) if memory is not None else None,
         )
-        self._conclude(memory_gate.with_allocations(record, memory))
+        record = memory_gate.with_allocations(record, memory)
+        record = diagnosis.profile_fixture_call(self._item, record, prepare)
+        self._conclude(record)
         return result
 
     def _conclude(self, record: Record) -> None:

@@ -8,15 +8,15 @@ Every one ends in :func:`finalize`, which puts the record on ``item.user_propert
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Generator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from . import keys, memory_gate
-from .measure.timing import Timing, benchmark_timing
+from . import diagnosis, keys, memory_gate
+from .measure.timing import Timing, benchmark_timing, cpu_clock, enable_under_xdist
 from .record import FAIL, NOT_MEASURED, WARN, Record
 from .targets import Gate
 from .verdict import judge
@@ -34,12 +34,20 @@ def conclude(record: Record) -> None:
         warnings.warn(PerfgateWarning(record.message), stacklevel=3)
 
 
-def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
-    """A test that used pytest-benchmark's own fixture: its rounds against the time budget."""
+def benchmark_fixture(item: pytest.Item) -> Any:
+    """The test's ``benchmark`` fixture value (set up before the call phase)."""
+    return item.funcargs["benchmark"]  # type: ignore[attr-defined]
+
+
+def judge_benchmark_test(item: pytest.Item, gate: Gate, cpu_share: float | None = None) -> Record:
+    """A test that used pytest-benchmark's own fixture: its rounds against the time budget.
+
+    ``cpu_share`` is the CPU/wall share of the test body, the span that holds the rounds.
+    """
     settings = item.config.stash[keys.SETTINGS]
-    benchmark = item.funcargs["benchmark"]  # type: ignore[attr-defined]
-    timing, reason = benchmark_timing(benchmark, item.config)
-    return judge(
+    benchmark = benchmark_fixture(item)
+    timing, reason = benchmark_timing(benchmark, item.config, cpu_share)
+    record = judge(
         item.nodeid,
         gate,
         timing=timing,
@@ -50,6 +58,16 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
         notes=memory_gate.pytest_memray_notes(item),
         memory_required=False,
     )
+    return diagnosis.profile_benchmark_test(item, record, benchmark)
+
+
+def measure_benchmark_test(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
+    """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds."""
+    enable_under_xdist(benchmark_fixture(item), item.config)
+    with cpu_clock() as clock:
+        result = yield
+    item.stash[keys.RECORD] = judge_benchmark_test(item, gate, clock.share)
+    return result
 
 
 def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
@@ -59,21 +77,22 @@ def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, objec
         result = yield
         item.stash[keys.RECORD] = judge(item.nodeid, gate, timing=None, memory=None, mode="off")
         return result
-    with memory_gate.traced_body(item, gate.memory) as peak:
-        start = time.perf_counter()
+    with memory_gate.traced_body(item, gate.memory) as peak, cpu_clock() as clock:
         result = yield
-        elapsed = time.perf_counter() - start
+    timing = Timing(
+        data=[clock.wall_s], method="one call of the test body", traced=True, cpu_share=clock.share
+    )
     record = judge(
         item.nodeid,
         gate,
-        timing=Timing(data=[elapsed], method="one call of the test body", traced=True),
+        timing=timing,
         memory=peak.result,
         mode=settings.mode,
         notes=list(peak.result.notes) if peak.result is not None else None,
     )
     record = memory_gate.with_allocations(record, peak.result)
     memory_gate.report_allocations(item, record)
-    item.stash[keys.RECORD] = record
+    item.stash[keys.RECORD] = diagnosis.note_body_test(item, record)
     return result
 
 
@@ -111,8 +130,7 @@ def gate_call(item: pytest.Item) -> Generator[None, object, object]:
             result = yield  # the fixture measures, judges and concludes inside the body
         elif "benchmark" in fixturenames:
             assert gate is not None
-            result = yield
-            item.stash[keys.RECORD] = judge_benchmark_test(item, gate)
+            result = yield from measure_benchmark_test(item, gate)
         else:
             assert gate is not None
             result = yield from measure_body(item, gate)

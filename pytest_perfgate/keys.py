@@ -18,3 +18,7 @@ GATE = pytest.StashKey[Gate]()
 RECORD = pytest.StashKey[Record]()
 #: The memory backend the session measures with (``auto`` resolved), set in pytest_configure.
 MEMORY_BACKEND = pytest.StashKey[str]()
+#: The text of the ``perfgate profile`` report section (a profile, or why there is none).
+PROFILE_SECTION = pytest.StashKey[str]()
+#: Messages about ``[tool.perfgate.tests]`` patterns that matched no collected test.
+UNMATCHED_PATTERNS = pytest.StashKey[list[str]]()

@@ -77,10 +77,17 @@ def _unknown_target(name: str, targets: Mapping[str, Budget]) -> ValueError:
 def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | None:
     """The test's gate from its marker or a ``[tool.perfgate.tests]`` pattern; None if it has neither.
 
-    Raises ValueError naming the bad argument or target.
+    A marker that names a budget (a target, a time or a memory) wins over any pattern. A marker
+    that names none (a bare ``@pytest.mark.performance``, or one with only ``stat``) takes its
+    budget from the longest matching pattern, if there is one. Raises ValueError naming the bad
+    argument or target.
     """
     marker = item.get_closest_marker(MARKER)
     targets = settings.targets
+    target: str | None = None
+    time: float | None = None
+    memory: int | None = None
+    stat: str | None = None
     if marker is not None:
         try:
             bound = inspect.signature(performance).bind(*marker.args, **marker.kwargs)
@@ -90,17 +97,29 @@ def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | 
             *(bound.arguments.get(name) for name in ("target", "time", "memory", "stat"))
         )
         origin = "marker"
-    else:
-        pattern = settings.pattern_for(item.nodeid)
-        if pattern is None:
-            return None
-        target, stat = pattern.target, None
+    pattern = None if target or time or memory else settings.pattern_for(item.nodeid)
+    if pattern is not None:
+        target = pattern.target
         time = pattern.budget.time if pattern.budget else None
         memory = pattern.budget.memory if pattern.budget else None
-        origin = "pattern"
+        origin = "pattern" if marker is None else "marker"
+    elif marker is None:
+        return None
     if target is not None and target not in targets:
         raise _unknown_target(target, targets)
     return gate_for(settings, time_scale, target, time, memory, stat, origin)
+
+
+def pattern_marker(settings: Settings, nodeid: str) -> pytest.MarkDecorator:
+    """The ``performance`` marker for a test matched by a pattern, carrying that pattern's budget."""
+    pattern = settings.pattern_for(nodeid)
+    budget = pattern.budget if pattern else None
+    kwargs = {} if budget is None else {"time": budget.time, "memory": budget.memory}
+    args = () if pattern is None or pattern.target is None else (pattern.target,)
+    decorator: pytest.MarkDecorator = pytest.mark.performance(
+        *args, **{key: value for key, value in kwargs.items() if value is not None}
+    )
+    return decorator
 
 
 def gate_for(

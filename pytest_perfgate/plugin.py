@@ -6,10 +6,11 @@ from collections.abc import Generator
 
 import pytest
 
-from . import gating, hooks, keys, markers, memory_gate
+from . import diagnosis, gating, hooks, keys, markers, memory_gate
 from .fixture import perfgate, quiet_unused_benchmark
 from .reports.collector import PerfgateReports
 from .settings import add_options, load_settings
+from .unmatched import UnmatchedPatterns
 
 __all__ = ["perfgate"]
 
@@ -28,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[keys.SETTINGS] = settings
     config.stash[keys.TIME_SCALE] = settings.scale
     config.stash[keys.MEMORY_BACKEND] = memory_gate.session_backend(settings)
+    config.pluginmanager.register(UnmatchedPatterns(settings), "perfgate-unmatched-patterns")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
 
@@ -56,7 +58,7 @@ def pytest_collection_modifyitems(
         if gate is not None:
             item.stash[keys.GATE] = gate
             if gate.origin == "pattern":
-                item.add_marker(markers.MARKER)
+                item.add_marker(markers.pattern_marker(settings, item.nodeid))
         kept.append(item)
     items[:] = kept
     quiet_unused_benchmark(items)
@@ -65,3 +67,8 @@ def pytest_collection_modifyitems(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     return (yield from gating.gate_call(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    return diagnosis.with_section(item, (yield))

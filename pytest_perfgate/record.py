@@ -38,7 +38,8 @@ class TimeFigures:
     data: list[float] = field(default_factory=list)
     method: str = "pytest-benchmark"
     traced: bool = False
-    #: CPU (process) time of one measured call, beside its wall time.
+    #: CPU (process) time of one measured call, beside its wall time ``value_s``: the statistic times
+    #: the CPU share (process CPU / wall) of the span that took the rounds.
     cpu_s: float | None = None
     #: Distribution-free 95% confidence interval of the statistic, when one was computed.
     ci_low: float | None = None

@@ -8,7 +8,9 @@ Precedence, highest first: command-line option, environment variable (where one 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from .targets import PERFORMANCE_TARGETS, Budget, parse_assignment, parse_table
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 STATS = ("min", "median", "mean", "max", "p90", "p95", "p99")
 MODES = ("enforce", "warn", "off")
@@ -143,9 +145,71 @@ class TestPattern:
     target: str | None
     budget: Budget | None
     source: str
+    #: The file the pattern was written in ("" when not known).
+    path: str = ""
 
     def matches(self, nodeid: str) -> bool:
-        return nodeid == self.pattern or fnmatch.fnmatchcase(nodeid, self.pattern)
+        """Whether the pattern matches the test's node id or something that holds the test.
+
+        As ``pytest PATH`` selects, ``tests/test_a.py``, ``tests`` or ``tests/test_a.py::TestX``
+        match every test inside, and ``test_a.py::test_x`` matches each of its parametrizations.
+        ``*`` and ``?`` are wildcards (``*`` spans ``/`` and ``::``); ``[`` is literal, since
+        parameter ids are written in brackets, unless the text only matches as a glob character set.
+        """
+        literal, regex = _compiled(self.pattern)
+        # Every scope starts the node id, so a pattern's text before its first wildcard must too.
+        return nodeid.startswith(literal) and any(regex.match(scope) for scope in node_scopes(nodeid))
+
+
+@functools.lru_cache(maxsize=65536)
+def node_scopes(nodeid: str) -> tuple[str, ...]:
+    """The node id, itself without parameters, then its class(es), its file and its directories."""
+    head, sep, last = nodeid.rpartition("::")
+    bare = head + sep + last.partition("[")[0]
+    parts = bare.split("::")
+    scopes = [nodeid] + ["::".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    path = parts[0]
+    while "/" in path:
+        path = path.rpartition("/")[0]
+        scopes.append(path)
+    return tuple(dict.fromkeys(scope for scope in scopes if scope))
+
+
+def _readings(pattern: str) -> str:
+    """A regex (no end anchor) for the pattern read with literal brackets or as a plain glob."""
+    # translate() gives "(?s:...)\\Z"; both readings share one end anchor.
+    return "|".join(
+        fnmatch.translate(text).removesuffix(r"\Z") for text in (pattern.replace("[", "[[]"), pattern)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> tuple[str, re.Pattern[str]]:
+    """The pattern's text before its first wildcard, and its regex."""
+    end = min((pattern.find(c) for c in "*?[" if c in pattern), default=len(pattern))
+    return pattern[:end], re.compile(rf"(?:{_readings(pattern)})\Z")
+
+
+class PatternTable:
+    """Many patterns in one regex, longest first, so the longest match of a scope is one regex call."""
+
+    def __init__(self, rows: Sequence[TestPattern]) -> None:
+        # Longest first; of equally long patterns the one written first (a stable sort).
+        self.rows = sorted(rows, key=lambda row: -len(row.pattern))
+        alternatives = (f"(?P<p{i}>(?:{_readings(row.pattern)})\\Z)" for i, row in enumerate(self.rows))
+        self.regex = re.compile("|".join(alternatives)) if self.rows else None
+
+    def longest(self, nodeid: str) -> TestPattern | None:
+        """The longest pattern matching the node id or one of its scopes (see :meth:`TestPattern.matches`)."""
+        if self.regex is None:
+            return None
+        best: int | None = None
+        for scope in node_scopes(nodeid):
+            found = self.regex.match(scope)
+            if found is not None and found.lastgroup is not None:
+                index = int(found.lastgroup[1:])
+                best = index if best is None else min(best, index)
+        return None if best is None else self.rows[best]
 
 
 @dataclass(frozen=True)
@@ -168,8 +232,11 @@ class Settings:
 
     def pattern_for(self, nodeid: str) -> TestPattern | None:
         """The longest ``[tool.perfgate.tests]`` pattern matching ``nodeid``, if any."""
-        matching = [row for row in self.tests if row.matches(nodeid)]
-        return max(matching, key=lambda row: len(row.pattern), default=None)
+        return self._pattern_table.longest(nodeid)
+
+    @functools.cached_property
+    def _pattern_table(self) -> PatternTable:
+        return PatternTable(self.tests)
 
 
 def read_pyproject(config: pytest.Config) -> tuple[dict[str, Any], str]:
@@ -263,20 +330,22 @@ def _build_tests(
 ) -> tuple[TestPattern, ...]:
     rows: dict[str, TestPattern] = {}
     sources = (
-        (pyproject.get("tests"), f"[tool.perfgate.tests] ({pyproject_name})"),
-        (config.getini("perfgate_tests"), f"ini key perfgate_tests ({config.inipath})"),
+        (pyproject.get("tests"), f"[tool.perfgate.tests] ({pyproject_name})", pyproject_name),
+        (config.getini("perfgate_tests"), f"ini key perfgate_tests ({config.inipath})", str(config.inipath)),
     )
-    for value, source in sources:
+    for value, source, path in sources:
         for pattern, spec in _table_rows(value, source):
-            rows[pattern] = _test_pattern(pattern, spec, source, targets)
+            rows[pattern] = _test_pattern(pattern, spec, source, targets, path)
     return tuple(rows.values())
 
 
-def _test_pattern(pattern: str, spec: object, source: str, targets: Mapping[str, Budget]) -> TestPattern:
+def _test_pattern(
+    pattern: str, spec: object, source: str, targets: Mapping[str, Budget], path: str = ""
+) -> TestPattern:
     if isinstance(spec, str) and spec.strip() in targets:
-        return TestPattern(pattern, spec.strip(), None, source)
+        return TestPattern(pattern, spec.strip(), None, source, path)
     try:
-        return TestPattern(pattern, None, Budget.parse(spec), source)
+        return TestPattern(pattern, None, Budget.parse(spec), source, path)
     except ValueError as error:
         known = ", ".join(sorted(targets))
         raise pytest.UsageError(

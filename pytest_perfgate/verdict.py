@@ -25,6 +25,7 @@ def time_figures(timing: Timing, gate: Gate) -> TimeFigures:
         data=sample(timing.data, ROUNDS_KEPT),
         method=timing.method,
         traced=timing.traced,
+        cpu_s=None if timing.cpu_share is None else value * timing.cpu_share,
         **figures,
     )
 
@@ -41,7 +42,10 @@ def _time_phrase(figures: TimeFigures, gate: Gate) -> str:
     budget = format_time(figures.budget_s)
     if gate.time_scale != 1.0:
         budget += f" ({format_time(figures.budget_s / gate.time_scale)} x{gate.time_scale:g})"
-    return f"time {figures.stat} {format_time(figures.value_s)} > budget {budget} ({figures.ratio:.2f}x)"
+    phrase = f"time {figures.stat} {format_time(figures.value_s)} > budget {budget} ({figures.ratio:.2f}x)"
+    if figures.cpu_s is not None:
+        phrase += f"; cpu {format_time(figures.cpu_s)} of {format_time(figures.value_s)} wall"
+    return phrase
 
 
 def _memory_phrase(figures: MemoryFigures) -> str:

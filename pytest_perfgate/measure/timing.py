@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,31 @@ class Timing:
     data: Sequence[float]
     method: str
     traced: bool = False
+    #: Process CPU time / wall time over the span that took the rounds (None: not known).
+    cpu_share: float | None = None
+
+
+@dataclass
+class CpuClock:
+    """Wall and process CPU time of a span, filled in when a :func:`cpu_clock` block ends."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+
+    @property
+    def share(self) -> float | None:
+        """CPU seconds per wall second over the span: ~1 computing, ~0 waiting, >1 several threads."""
+        return self.cpu_s / self.wall_s if self.wall_s > 0 else None
+
+
+@contextmanager
+def cpu_clock() -> Iterator[CpuClock]:
+    """Read the wall and process CPU clocks around the block (two reads each, outside any round)."""
+    clock = CpuClock()
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield clock
+    clock.cpu_s = time.process_time() - cpu
+    clock.wall_s = time.perf_counter() - wall
 
 
 def _disabled_reason(config: pytest.Config) -> str:
@@ -37,21 +64,27 @@ def enable_under_xdist(benchmark: Any, config: pytest.Config) -> None:
     benchmark.disabled = False
 
 
-def benchmark_timing(benchmark: Any, config: pytest.Config) -> tuple[Timing | None, str]:
+def benchmark_timing(
+    benchmark: Any, config: pytest.Config, cpu_share: float | None = None
+) -> tuple[Timing | None, str]:
     """The rounds pytest-benchmark's fixture took, or None and why there are none."""
     metadata = getattr(benchmark, "stats", None)
     if benchmark.disabled:
         return None, _disabled_reason(config)
     if metadata is None or not metadata.stats.data:
         return None, "the benchmark fixture was not used"
-    return Timing(data=list(metadata.stats.data), method="pytest-benchmark"), ""
+    return Timing(data=list(metadata.stats.data), method="pytest-benchmark", cpu_share=cpu_share), ""
 
 
 def run_benchmark(
     benchmark: Any, config: pytest.Config, call: Callable[[], Any]
 ) -> tuple[Any, Timing | None, str]:
-    """Run ``call`` (which drives the fixture) and return its result with the rounds taken."""
+    """Run ``call`` (which drives the fixture) and return its result with the rounds taken.
+
+    The CPU share is read over the same span as the rounds, so CPU and wall time are comparable.
+    """
     enable_under_xdist(benchmark, config)
-    result = call()
-    timing, reason = benchmark_timing(benchmark, config)
+    with cpu_clock() as clock:
+        result = call()
+    timing, reason = benchmark_timing(benchmark, config, clock.share)
     return result, timing, reason

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from .. import keys
 from ..record import Record
 from ..settings import Settings
 from . import terminal
@@ -23,11 +24,15 @@ class PerfgateReports:
             self.records[report.nodeid] = record
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.config.getoption("perfgate_no_summary") or not self.records:
+        unmatched = self.config.stash.get(keys.UNMATCHED_PATTERNS, [])
+        if self.config.getoption("perfgate_no_summary") or not (self.records or unmatched):
             return
         records = list(self.records.values())
         terminalreporter.write_sep("=", "perfgate")
-        for line in terminal.table_lines(records):
-            terminalreporter.write_line(line)
-        for line in terminal.notes_lines(records):
-            terminalreporter.write_line(line)
+        if records:
+            for line in terminal.table_lines(records):
+                terminalreporter.write_line(line)
+            for line in terminal.notes_lines(records):
+                terminalreporter.write_line(line)
+        for text in unmatched:
+            terminalreporter.write_line(f"warning: {text}", yellow=True)

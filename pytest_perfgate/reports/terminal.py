@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from ..quantities import format_memory, format_time
 from ..record import Record
 
-COLUMNS = ("test", "target", "stat", "time", "budget", "ratio", "memory", "budget", "verdict")
+COLUMNS = ("test", "target", "stat", "time", "cpu", "budget", "ratio", "memory", "budget", "verdict")
 
 
 def _ratio(value: float | None) -> str:
@@ -31,6 +31,7 @@ def row(record: Record) -> tuple[str, ...]:
         record.target or "-",
         time.stat if time else "-",
         format_time(time.value_s) if time else "-",
+        format_time(time.cpu_s) if time and time.cpu_s is not None else "-",
         format_time(time.budget_s) if time and time.budget_s is not None else "-",
         _ratio(time.ratio if time else None),
         format_memory(memory.peak_bytes) if memory and memory.peak_bytes is not None else "-",

@@ -1,0 +1,169 @@
+"""``[tool.perfgate.tests]`` patterns that matched no collected test: a typo must not silently gate nothing.
+
+A pattern is checked against every collected test *before* ``-k``, ``-m`` and ``--deselect``
+remove any (this plugin's ``pytest_collection_modifyitems`` runs first), so deselection never makes
+a pattern look unused. Nor does a narrower run: a pattern is only checked when everything it can
+match lies under where collection started (the paths or node ids on the command line, else
+``testpaths``, else the invocation directory). ``pytest tests/unit`` says nothing about a
+``benchmarks/*`` pattern, a project whose ``testpaths`` leave out ``benchmarks/`` is not warned on
+every plain ``pytest`` run, and a pattern that starts with a wildcard is only checked when the whole
+rootdir is collected. ``--lf`` collects only some files, so nothing is checked then. Under
+pytest-xdist the workers collect, so each sends its answer back in its ``workeroutput`` and the
+controller reports the patterns that no worker matched.
+
+An unmatched pattern is a line in the ``perfgate`` terminal section and a
+:class:`PerfgatePatternWarning` located at the pattern's line in its file; where a warnings filter
+makes it an error (``-W error::pytest.PytestWarning``) the run stops with a usage error.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import keys
+from .settings import Settings, TestPattern
+
+#: Where an xdist worker puts the patterns it found unmatched.
+WORKEROUTPUT_KEY = "perfgate_unmatched_patterns"
+_GLOB_CHARACTERS = "*?["
+
+
+class PerfgatePatternWarning(pytest.PytestWarning):
+    """A ``[tool.perfgate.tests]`` pattern matched no collected test."""
+
+
+def narrowed_to(config: pytest.Config) -> list[str]:
+    """The node-id prefixes collection started from: the paths and node ids on the command line, or
+    ``testpaths``, or the invocation directory ("" is the whole rootdir)."""
+    prefixes = []
+    for arg in config.args:
+        path_text, sep, rest = arg.partition("::")
+        try:
+            relative = (
+                (config.invocation_params.dir / path_text).resolve().relative_to(config.rootpath.resolve())
+            )
+        except ValueError:
+            continue  # outside the rootdir: it narrows nothing a pattern names
+        prefix = "" if relative == Path(".") else relative.as_posix()
+        prefixes.append(prefix + sep + rest)
+    return prefixes
+
+
+def in_scope(pattern: str, prefixes: Sequence[str]) -> bool:
+    """Whether everything ``pattern`` can match lies where collection started (see :func:`narrowed_to`).
+
+    What a pattern can match is bounded by its text up to the first wildcard: ``bench/test_a.py::*``
+    lies in ``bench``; ``*::test_x`` can lie anywhere, so only a run of the whole rootdir checks it.
+    """
+    end = min((pattern.find(c) for c in _GLOB_CHARACTERS if c in pattern), default=len(pattern))
+    literal = pattern[:end]
+    return any(
+        prefix == "" or literal == prefix or literal.startswith((prefix + "/", prefix + "::"))
+        for prefix in prefixes
+    )
+
+
+def unmatched(patterns: Sequence[TestPattern], nodeids: Sequence[str], config: pytest.Config) -> list[str]:
+    """The patterns (in scope of this run) that match none of ``nodeids``."""
+    if config.getoption("lf", False):
+        return []
+    prefixes = narrowed_to(config)
+    return [
+        row.pattern
+        for row in patterns
+        if in_scope(row.pattern, prefixes) and not any(row.matches(nodeid) for nodeid in nodeids)
+    ]
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A pattern that matched no collected test, where it was written, and the message."""
+
+    pattern: str
+    path: str
+    line: int
+    message: str
+
+
+def _line_of(pattern: str, path: str) -> int:
+    """The line of ``path`` that writes ``pattern`` (1-based), or 1."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern in line:
+            return number
+    return 1
+
+
+def describe(settings: Settings, names: Sequence[str]) -> list[Unmatched]:
+    """Each unmatched pattern with its source file, line and message."""
+    rows = {row.pattern: row for row in settings.tests}
+    found = []
+    for name in names:
+        row = rows.get(name)
+        source = row.source if row else "[tool.perfgate.tests]"
+        path = row.path if row else ""
+        message = f"perfgate: {source}: pattern {name!r} matched no collected test"
+        found.append(Unmatched(name, path, _line_of(name, path) if path else 1, message))
+    return found
+
+
+def warn(found: Sequence[Unmatched]) -> None:
+    """Issue the warnings (located at the pattern's line); a warnings filter that makes them errors
+    stops the run with a usage error."""
+    for item in found:
+        try:
+            warnings.warn_explicit(
+                PerfgatePatternWarning(item.message),
+                PerfgatePatternWarning,
+                filename=item.path or "pyproject.toml",
+                lineno=item.line,
+                module="pytest_perfgate",
+            )
+        except PerfgatePatternWarning:
+            raise pytest.UsageError(item.message) from None
+
+
+class UnmatchedPatterns:
+    """Plugin registered on every process: finds unmatched patterns where collection happens."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.worker_answers: list[list[str]] = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if not self.settings.tests:
+            return
+        names = unmatched(self.settings.tests, [item.nodeid for item in items], config)
+        workeroutput: dict[str, Any] | None = getattr(config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[WORKEROUTPUT_KEY] = names
+            return
+        self._report(config, names)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """xdist controller: keep each worker's answer."""
+        answer = getattr(node, "workeroutput", {}).get(WORKEROUTPUT_KEY)
+        if answer is not None:
+            self.worker_answers.append(list(answer))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """xdist controller: a pattern is unmatched if no worker matched it."""
+        if self.worker_answers and keys.UNMATCHED_PATTERNS not in session.config.stash:
+            first, *others = self.worker_answers
+            self._report(session.config, [name for name in first if all(name in other for other in others)])
+
+    def _report(self, config: pytest.Config, names: Sequence[str]) -> None:
+        found = describe(self.settings, names)
+        config.stash[keys.UNMATCHED_PATTERNS] = [item.message for item in found]
+        warn(found)
