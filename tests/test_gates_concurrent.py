@@ -8,7 +8,10 @@ import pytest
 from helpers import junit_properties
 
 WORKLOADS = """
+import threading
 import time
+
+LOCK = threading.Lock()
 
 
 def spin():
@@ -22,6 +25,11 @@ def nap():
     time.sleep(0.01)
 
 
+def locked_nap():
+    with LOCK:
+        time.sleep(0.005)
+
+
 def nap_for(seconds, *, times=1):
     for _ in range(times):
         time.sleep(seconds)
@@ -32,16 +40,20 @@ def explode():
 """
 
 
-def test_gil_bound_threads_fail_and_sleeping_threads_pass(pytester: pytest.Pytester) -> None:
+def test_gil_or_lock_bound_threads_fail_and_sleeping_threads_pass(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(workloads=WORKLOADS)
     pytester.makepyfile(
         """
         import pytest
-        from workloads import nap, spin
+        from workloads import locked_nap, nap, spin
 
         @pytest.mark.performance
         def test_spin(perfgate):
             perfgate.concurrent(spin, workers=4, max_slowdown=1.2)
+
+        @pytest.mark.performance
+        def test_locked(perfgate):
+            perfgate.concurrent(locked_nap, workers=4, max_slowdown=1.2)
 
         @pytest.mark.performance
         def test_nap(perfgate):
@@ -53,7 +65,7 @@ def test_gil_bound_threads_fail_and_sleeping_threads_pass(pytester: pytest.Pytes
         """
     )
     result = pytester.runpytest("--junitxml=junit.xml", "--perfgate-confirm=0")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(
         [
             "*perfgate: budget: concurrent slowdown *x > max 1.2x (*x): median call * alone, "
@@ -67,12 +79,14 @@ def test_gil_bound_threads_fail_and_sleeping_threads_pass(pytester: pytest.Pytes
     )
     assert "Benchmark fixture was not used" not in result.stdout.str()
     cases = junit_properties(pytester.path / "junit.xml")
-    spin, nap = cases["test_spin"], cases["test_nap"]
+    spin, locked, nap = cases["test_spin"], cases["test_locked"], cases["test_nap"]
     assert spin["perfgate.verdict"] == "fail"
-    assert float(spin["perfgate.concurrent.slowdown"]) > 2.0  # about 4: the GIL runs one thread at a time
+    assert float(spin["perfgate.concurrent.slowdown"]) > 1.2  # about 4: the GIL runs one thread at a time
+    assert locked["perfgate.verdict"] == "fail"
+    assert float(locked["perfgate.concurrent.slowdown"]) > 2.0  # about 4: one thread at a time holds the lock
     assert nap["perfgate.verdict"] == "pass"
     assert float(nap["perfgate.concurrent.slowdown"]) < 1.2  # about 1
-    for case in (spin, nap):
+    for case in (spin, locked, nap):
         assert float(case["perfgate.concurrent.max_slowdown"]) == 1.2
         assert case["perfgate.concurrent.workers"] == "4"
         assert case["perfgate.concurrent.kind"] == "thread"

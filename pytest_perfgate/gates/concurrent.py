@@ -2,11 +2,13 @@
 
 Workers are threads or spawned processes, each of which calls the function once to warm up. Worker
 0 then finds how many calls make a batch of at least :data:`BATCH_S` (long enough to span the
-scheduler's and the GIL's time slices, so a batch's mean shows the share of the machine it got) and
-times batches alone while the others wait. Then every worker times the same number of batches at
-once: each reports that it is waiting at the start, and all are released together. The slowdown is
-the median seconds per call together over the median alone; throughput (calls per second) is
-reported for both phases."""
+scheduler's and the GIL's time slices, so a batch's mean shows the share of the machine it got).
+Then rounds alternate: worker 0 times one batch alone while the others wait, and every worker times
+one batch at once (each reports that it is waiting at the start, and all are released together).
+The slowdown is the median over the rounds of (median batch together / batch alone): each
+together phase is compared with the alone phase just before it, so a change of load elsewhere on
+the machine touches both sides of a ratio alike. Throughput (calls per second) is reported for both
+phases."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -36,10 +38,11 @@ KIND = "concurrent"
 KINDS = ("thread", "process")
 #: A timed batch of calls lasts at least this long (one call when a call is longer).
 BATCH_S = 0.05
-#: Batches per worker: enough to last ALONE_S alone, at least MIN_BATCHES (SLOW_BATCHES for slow calls).
+#: Rounds (one batch alone, then one batch per worker together): enough for ALONE_S of batches
+#: alone, at least MIN_ROUNDS, or SLOW_ROUNDS when one batch lasts SLOW_BATCH_S or more.
 ALONE_S = 0.3
-MIN_BATCHES = 5
-SLOW_BATCHES = 3
+MIN_ROUNDS = 5
+SLOW_ROUNDS = 3
 SLOW_BATCH_S = 0.5
 
 
@@ -63,23 +66,19 @@ class ConcurrentResult:
     cores: int
     alone_s: float | None = None
     together_s: float | None = None
+    #: Median over the rounds of (median batch together / batch alone).
+    slowdown: float | None = None
     calls_per_s_alone: float | None = None
     calls_per_s_together: float | None = None
     #: Calls each worker made in each phase.
     calls: int = 0
-    #: Seconds per call of every batch: worker 0 alone, then all workers together.
+    #: Seconds per call of every batch: worker 0 alone (one per round), all workers together.
     alone_batches_s: tuple[float, ...] = ()
     together_batches_s: tuple[float, ...] = ()
 
     @property
     def measured(self) -> bool:
         return self.alone_s is not None
-
-    @property
-    def slowdown(self) -> float | None:
-        if self.alone_s is None or self.together_s is None:
-            return None
-        return self.together_s / self.alone_s if self.alone_s > 0 else math.inf
 
     def _workers_text(self, count: int) -> str:
         plural = {"thread": "threads", "process": "processes"}[self.kind]
@@ -93,6 +92,10 @@ class ConcurrentResult:
             f"  together: median call {format_time(self.together_s)}, {self.calls_per_s_together:.4g} "
             f"calls/s ({self._workers_text(self.workers)}, {self.calls} calls each)",
         ]
+        lines.append(
+            f"  slowdown: median over {len(self.alone_batches_s)} rounds of together / alone, "
+            "each round timed alone just before together"
+        )
         if self.oversubscribed:
             lines.append(f"  {self.cores_note()}")
         return "\n".join(lines)
@@ -350,38 +353,67 @@ class _Processes(_Pool):
             connection.close()
 
 
-def batches_for(batch_s: float) -> int:
-    """How many batches worker 0 times alone (and every worker times together)."""
+def rounds_for(batch_s: float) -> int:
+    """How many alone/together rounds to time, for batches lasting ``batch_s`` alone."""
     if batch_s >= SLOW_BATCH_S:
-        return SLOW_BATCHES
-    return max(MIN_BATCHES, math.ceil(ALONE_S / max(batch_s, 1e-9)))
+        return SLOW_ROUNDS
+    return max(MIN_ROUNDS, math.ceil(ALONE_S / max(batch_s, 1e-9)))
 
 
-def _drive(pool: _Pool, workers: int) -> tuple[int, int, list[float], float, list[float], float]:
-    for index in range(workers):
-        pool.expect(index, "ready")
-    pool.send(0, ("calibrate",))
-    _, inner, batch_s = pool.expect(0, "calibrated")
-    batches = batches_for(batch_s)
-    pool.send(0, ("run", inner, batches, False))
+@dataclass
+class _Rounds:
+    """Seconds per call of each batch, per round, and the wall seconds of each phase."""
+
+    inner: int
+    alone: list[float] = field(default_factory=list)
+    together: list[list[float]] = field(default_factory=list)
+    alone_wall: float = 0.0
+    together_wall: float = 0.0
+
+    def slowdown(self) -> float:
+        ratios = [
+            statistics.median(together) / alone if alone > 0 else math.inf
+            for alone, together in zip(self.alone, self.together, strict=True)
+        ]
+        return statistics.median(ratios)
+
+
+def _run_alone(pool: _Pool, rounds: _Rounds) -> None:
+    pool.send(0, ("run", rounds.inner, 1, False))
     start = time.perf_counter()
-    alone: list[float] = pool.expect(0, "times")[1]
-    alone_wall = time.perf_counter() - start
+    rounds.alone += pool.expect(0, "times")[1]
+    rounds.alone_wall += time.perf_counter() - start
+
+
+def _run_together(pool: _Pool, workers: int, rounds: _Rounds) -> None:
     for index in range(workers):
-        pool.send(index, ("run", inner, batches, True))
+        pool.send(index, ("run", rounds.inner, 1, True))
     for index in range(workers):
         pool.expect(index, "waiting")
     start = time.perf_counter()
     for index in range(workers):
         pool.send(index, ("go",))
     replies = [pool.receive(index) for index in range(workers)]
-    together_wall = time.perf_counter() - start
-    together: list[float] = []
+    rounds.together_wall += time.perf_counter() - start
+    batch: list[float] = []
     for index, reply in enumerate(replies):
         if reply[0] == "error":
             raise pool.fail(index, reply[1])
-        together += reply[1]
-    return inner, batches, alone, alone_wall, together, together_wall
+        batch += reply[1]
+    rounds.together.append(batch)
+
+
+def _drive(pool: _Pool, workers: int) -> _Rounds:
+    """Warm up, calibrate, then alternate alone and together."""
+    for index in range(workers):
+        pool.expect(index, "ready")
+    pool.send(0, ("calibrate",))
+    _, inner, batch_s = pool.expect(0, "calibrated")
+    rounds = _Rounds(inner=inner)
+    for _ in range(rounds_for(batch_s)):
+        _run_alone(pool, rounds)
+        _run_together(pool, workers, rounds)
+    return rounds
 
 
 def measure(
@@ -402,18 +434,20 @@ def measure(
     else:
         pool = _Threads(functools.partial(fn, *args, **kwargs), workers)
     with pool:
-        inner, batches, alone, alone_wall, together, together_wall = _drive(pool, workers)
-    calls = inner * batches
+        rounds = _drive(pool, workers)
+    calls = rounds.inner * len(rounds.alone)
+    together = [seconds for batch in rounds.together for seconds in batch]
     return ConcurrentResult(
         workers=workers,
         kind=kind,
         max_slowdown=max_slowdown,
         cores=available_cores(),
-        alone_s=statistics.median(alone),
+        alone_s=statistics.median(rounds.alone),
         together_s=statistics.median(together),
-        calls_per_s_alone=calls / alone_wall,
-        calls_per_s_together=workers * calls / together_wall,
+        slowdown=rounds.slowdown(),
+        calls_per_s_alone=calls / rounds.alone_wall,
+        calls_per_s_together=workers * calls / rounds.together_wall,
         calls=calls,
-        alone_batches_s=tuple(alone),
+        alone_batches_s=tuple(rounds.alone),
         together_batches_s=tuple(together),
     )

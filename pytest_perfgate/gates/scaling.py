@@ -26,12 +26,14 @@ from . import arguments
 
 METHOD = "perfgate.scaling"
 KIND = "scaling"
-#: Each timed loop of calls lasts at least this long (the timer resolves well under a microsecond).
-LOOP_S = 0.005
-#: Timed loops per size after calibration; fewer for sizes whose one call is slow.
-ROUNDS = 5
-SLOW_ROUNDS = 3
-SLOW_CALL_S = 0.2
+#: Each timed loop of calls lasts at least this long (the timer resolves well under a microsecond),
+#: and short enough that some loops of every size run between other processes' time slices.
+LOOP_S = 0.002
+#: Timed loops per size after calibration: MAX_ROUNDS, fewer for slow sizes so that one size's
+#: rounds take about SIZE_S, never fewer than MIN_ROUNDS.
+MAX_ROUNDS = 10
+MIN_ROUNDS = 3
+SIZE_S = 0.5
 CONFIDENCE = 0.95
 MIN_SIZES = 3
 
@@ -155,6 +157,11 @@ def run_once(fn: Callable[..., Any], sizes: Sequence[float], make_input: Callabl
         fn(value)
 
 
+def rounds_for(loop_s: float) -> int:
+    """Timed loops for a size whose loop lasts ``loop_s``."""
+    return max(MIN_ROUNDS, min(MAX_ROUNDS, math.floor(SIZE_S / max(loop_s, 1e-9))))
+
+
 def measure(
     fn: Callable[..., Any], sizes: Sequence[float], make_input: Callable[[Any], Any], max_exponent: float
 ) -> ScalingResult:
@@ -167,7 +174,7 @@ def measure(
         count, elapsed = autorange(call, LOOP_S)
         iterations.append(count)
         best.append(elapsed / count)
-        rounds.append(SLOW_ROUNDS if elapsed / count >= SLOW_CALL_S else ROUNDS)
+        rounds.append(rounds_for(elapsed))
     for round_index in range(max(rounds)):
         order = range(len(calls)) if round_index % 2 else range(len(calls) - 1, -1, -1)
         for i in order:
