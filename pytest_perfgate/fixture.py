@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
 from . import diagnosis, keys, leak_gate, memory_gate
+from .gates import concurrent as concurrent_gate
+from .gates import scaling as scaling_gate
+from .gates.run import disabled_reason, run_gate
 from .gating import conclude
 from .markers import gate_for
 from .measure.memory import MemoryResult
@@ -20,7 +23,8 @@ _BENCHMARK_UNUSED = "Benchmark fixture was not used at all in this test"
 
 
 class PerfgateFixture:
-    """Measures one call per test against the test's budget; see :meth:`__call__` and :meth:`pedantic`."""
+    """Measures one call per test against the test's budget: :meth:`__call__`, :meth:`pedantic`, or a
+    gate beyond one call: :meth:`scaling`, :meth:`concurrent`."""
 
     def __init__(self, item: pytest.Item, benchmark: Any) -> None:
         self._item = item
@@ -88,6 +92,83 @@ class PerfgateFixture:
         call = functools.partial(fn, *args, **kwargs)
         mode = self._settings.mode
         self._conclude(leak_gate.check(self._item, self._gate, mode, call, calls=calls, max_growth=limit))
+
+    def scaling(
+        self,
+        fn: Callable[[Any], Any],
+        sizes: Sequence[float],
+        make_input: Callable[[Any], Any],
+        max_exponent: float,
+    ) -> scaling_gate.ScalingResult:
+        """Time ``fn(make_input(n))`` for each n, fit time ∝ n^k; fail when k > ``max_exponent``.
+
+        Inputs are made before any timing; each size is timed in loops of several milliseconds,
+        the best of several rounds. Returns the sizes, seconds per call, exponent and its interval.
+        """
+        __tracebackhide__ = True
+        fn, checked, make_input, limit = scaling_gate.check_arguments(fn, sizes, make_input, max_exponent)
+        self._start()
+
+        def once() -> scaling_gate.ScalingResult:
+            scaling_gate.run_once(fn, checked, make_input)
+            return scaling_gate.ScalingResult(sizes=checked, max_exponent=limit)
+
+        result, record = run_gate(
+            self._item.nodeid,
+            self._gate,
+            self._settings,
+            scaling_gate.KIND,
+            measure=lambda: scaling_gate.measure(fn, checked, make_input, limit),
+            once=once,
+            skip_reason=disabled_reason(self._config),
+        )
+        self._conclude(record)
+        return result
+
+    def concurrent(
+        self,
+        fn: Callable[..., Any],
+        /,
+        *args: Any,
+        workers: int = 5,
+        max_slowdown: float = 1.2,
+        kind: str = "thread",
+        **kwargs: Any,
+    ) -> concurrent_gate.ConcurrentResult:
+        """Fail when a call's median time with ``workers`` copies at once exceeds alone x ``max_slowdown``.
+
+        ``kind="thread"`` runs the copies in threads, ``kind="process"`` in spawned processes (fn,
+        args and kwargs must then be picklable: fn defined at module level in an importable module).
+        """
+        __tracebackhide__ = True
+        fn, workers, max_slowdown, kind = concurrent_gate.check_arguments(fn, workers, max_slowdown, kind)
+        payload = None
+        if kind == "process":
+            payload = concurrent_gate.payload_for_processes(fn, args, kwargs)
+        self._start()
+
+        def once() -> concurrent_gate.ConcurrentResult:
+            fn(*args, **kwargs)
+            return concurrent_gate.ConcurrentResult(
+                workers=workers,
+                kind=kind,
+                max_slowdown=max_slowdown,
+                cores=concurrent_gate.available_cores(),
+            )
+
+        result, record = run_gate(
+            self._item.nodeid,
+            self._gate,
+            self._settings,
+            concurrent_gate.KIND,
+            measure=lambda: concurrent_gate.measure(
+                fn, args, kwargs, workers=workers, max_slowdown=max_slowdown, kind=kind, payload=payload
+            ),
+            once=once,
+            skip_reason=disabled_reason(self._config),
+        )
+        self._conclude(record)
+        return result
 
     @property
     def measurement(self) -> Record:

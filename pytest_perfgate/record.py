@@ -85,11 +85,16 @@ class Record:
 
     @property
     def worst_ratio(self) -> float:
-        """The larger of the time and memory ratios (0 where neither was measured)."""
+        """The largest of the time, memory and gate (``extra[kind]["ratio"]``) ratios; 0 if none."""
         ratios = [
             figures.ratio
             for figures in (self.time, self.memory)
             if figures is not None and figures.ratio is not None
+        ]
+        ratios += [
+            float(value["ratio"])
+            for value in self.extra.values()
+            if isinstance(value, Mapping) and isinstance(value.get("ratio"), (int, float))
         ]
         return max(ratios, default=0.0)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from .measure.memory import MemoryResult
 from .measure.stats import sample, statistic, summary
 from .measure.timing import Timing
@@ -105,4 +108,76 @@ def judge(
         time=time,
         memory=mem,
         notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class GateFigures:
+    """What a gate beyond one call measured (scaling exponent, concurrent slowdown) against its limit."""
+
+    #: The key in ``Record.extra``: "scaling", "concurrent".
+    kind: str
+    #: The figures stored in ``Record.extra[kind]`` (numbers and strings become junit properties).
+    figures: dict[str, Any]
+    measured: float
+    limit: float
+    #: How the measurement compares, for a message: "scaling exponent 2.01 > max 1.2 (1.67x)".
+    phrase: str
+    #: Lines that explain the figures (a table of sizes and times), appended to the message.
+    details: str = ""
+    #: The limit lies inside the measurement's confidence interval.
+    marginal: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def over(self) -> bool:
+        return self.measured > self.limit
+
+
+def judge_gate(
+    nodeid: str,
+    gate: Gate,
+    kind: str,
+    figures: GateFigures | None,
+    *,
+    mode: str,
+    reason: str = "",
+    notes: list[str] | None = None,
+    attempts: list[dict[str, Any]] | None = None,
+) -> Record:
+    """The verdict of a gate beyond one call: over its limit fails (warns in warn mode).
+
+    ``figures`` is None when nothing was measured (mode off, benchmarks disabled); ``reason`` says why.
+    Memory is not measured by these gates and is not required.
+    """
+    memory = memory_figures(None, gate, f"not measured (the {kind} gate measures time only)")
+    notes = [*(notes or []), *(figures.notes if figures else ())]
+    if gate.time is not None and figures is not None:
+        notes.append(
+            f"time budget {format_time(gate.time)} not applied: the {kind} gate judges its own limit"
+        )
+    if mode == "off":
+        verdict, reason = NOT_MEASURED, "perfgate mode is off"
+    elif figures is None:
+        verdict, reason = NOT_MEASURED, reason or "nothing was measured"
+    elif figures.over:
+        verdict, reason = (FAIL if mode == "enforce" else WARN), f"over the {kind} limit"
+    else:
+        verdict, reason = PASS, f"within the {kind} limit"
+    message = ""
+    if verdict in (FAIL, WARN) and figures is not None:
+        message = f"perfgate: {gate.label()}: {figures.phrase}"
+        if figures.details:
+            message += "\n" + figures.details
+    return Record(
+        nodeid=nodeid,
+        target=gate.target,
+        verdict=verdict,
+        reason=reason,
+        message=message,
+        marginal=figures.marginal if figures else False,
+        memory=memory,
+        notes=notes,
+        attempts=list(attempts or []),
+        extra={} if figures is None else {kind: figures.figures},
     )

@@ -23,17 +23,50 @@ def verdict_text(record: Record) -> str:
     return text
 
 
+#: Gates beyond one call shown in the time columns: kind -> (stat label, measured key, limit key, format).
+GATE_COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "scaling": ("n^k", "exponent", "max_exponent", "{:.2f}"),
+    "concurrent": ("slowdown", "slowdown", "max_slowdown", "{:.2f}x"),
+}
+
+
+def _gate_cells(record: Record) -> tuple[str, str, str, str] | None:
+    """stat, value, budget and ratio cells of a gate beyond one call, when the record is one."""
+    for kind, (label, measured, limit, style) in GATE_COLUMNS.items():
+        figures = record.extra.get(kind)
+        if isinstance(figures, dict) and isinstance(figures.get(measured), (int, float)):
+            ratio = figures.get("ratio")
+            return (
+                label,
+                style.format(figures[measured]),
+                style.format(figures[limit]) if isinstance(figures.get(limit), (int, float)) else "-",
+                _ratio(ratio if isinstance(ratio, (int, float)) else None),
+            )
+    return None
+
+
+def _time_cells(record: Record) -> tuple[str, str, str, str, str]:
+    """stat, value, cpu, budget and ratio cells."""
+    time = record.time
+    if time is None:
+        stat, value, budget, ratio = _gate_cells(record) or ("-", "-", "-", "-")
+        return stat, value, "-", budget, ratio
+    return (
+        time.stat,
+        format_time(time.value_s),
+        format_time(time.cpu_s) if time.cpu_s is not None else "-",
+        format_time(time.budget_s) if time.budget_s is not None else "-",
+        _ratio(time.ratio),
+    )
+
+
 def row(record: Record) -> tuple[str, ...]:
-    """The summary cells of one record."""
-    time, memory = record.time, record.memory
+    """The summary cells of one record (a scaling or concurrent gate fills the time columns)."""
+    memory = record.memory
     return (
         record.nodeid,
         record.target or "-",
-        time.stat if time else "-",
-        format_time(time.value_s) if time else "-",
-        format_time(time.cpu_s) if time and time.cpu_s is not None else "-",
-        format_time(time.budget_s) if time and time.budget_s is not None else "-",
-        _ratio(time.ratio if time else None),
+        *_time_cells(record),
         format_memory(memory.peak_bytes) if memory and memory.peak_bytes is not None else "-",
         format_memory(memory.budget_bytes) if memory and memory.budget_bytes is not None else "-",
         verdict_text(record),

@@ -1,0 +1,1 @@
+"""Gates beyond one call: how a function's time grows with its input, how it shares the machine."""

@@ -1,0 +1,193 @@
+"""``perfgate.scaling``: time ``fn(make_input(n))`` per size, fit time ∝ n^k, judge k.
+
+Every input is made before any timing starts. Each size is timed in loops of at least
+:data:`LOOP_S` (enough calls to be far above the timer's resolution), several rounds interleaved
+across the sizes so a burst of load elsewhere touches them all alike; the best (minimum) seconds per
+call of each size are fitted by least squares on logarithms. The verdict is decided on the fitted
+exponent; its confidence interval is reported, and the result is marked marginal when the limit lies
+inside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..measure.fit import fit_power_law, local_exponents
+from ..measure.loops import autorange, time_loop
+from ..quantities import format_time
+from ..verdict import GateFigures
+from . import arguments
+
+METHOD = "perfgate.scaling"
+KIND = "scaling"
+#: Each timed loop of calls lasts at least this long (the timer resolves well under a microsecond),
+#: and short enough that some loops of every size run between other processes' time slices.
+LOOP_S = 0.002
+#: Timed loops per size after calibration: MAX_ROUNDS, fewer for slow sizes so that one size's
+#: rounds take about SIZE_S, never fewer than MIN_ROUNDS.
+MAX_ROUNDS = 10
+MIN_ROUNDS = 3
+SIZE_S = 0.5
+CONFIDENCE = 0.95
+MIN_SIZES = 3
+
+
+@dataclass(frozen=True)
+class ScalingResult:
+    """Seconds per call at each size and the fitted exponent k of time ∝ n^k.
+
+    ``times_s`` is empty and ``exponent`` None when nothing was measured (mode off, benchmarks
+    disabled).
+    """
+
+    sizes: tuple[float, ...]
+    max_exponent: float
+    times_s: tuple[float, ...] = ()
+    exponent: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    confidence: float = CONFIDENCE
+    iterations: tuple[int, ...] = ()
+
+    @property
+    def measured(self) -> bool:
+        return self.exponent is not None
+
+    def table(self) -> str:
+        """Sizes, seconds per call and the local exponent since the previous size, as aligned text."""
+        local = ["", *(f"{k:.2f}" for k in local_exponents(self.sizes, self.times_s))]
+        rows = [("n", "time/call", "k since previous")]
+        rows += [
+            (f"{size:g}", format_time(time), k)
+            for size, time, k in zip(self.sizes, self.times_s, local, strict=True)
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(2)]
+        return "\n".join(
+            f"  {row[0].rjust(widths[0])}  {row[1].rjust(widths[1])}  {row[2]}".rstrip() for row in rows
+        )
+
+    def gate_figures(self) -> GateFigures:
+        assert self.exponent is not None and self.ci_low is not None and self.ci_high is not None
+        ratio = self.exponent / self.max_exponent
+        relation = ">" if self.exponent > self.max_exponent else "<="
+        interval = f"{self.confidence:.0%} interval {self.ci_low:.2f} to {self.ci_high:.2f}"
+        marginal = self.ci_low <= self.max_exponent <= self.ci_high
+        notes: tuple[str, ...] = ()
+        if marginal:
+            notes = (f"max exponent {self.max_exponent:g} lies inside the fit's {interval}",)
+        return GateFigures(
+            kind=KIND,
+            figures={
+                "exponent": round(self.exponent, 4),
+                "max_exponent": self.max_exponent,
+                "ratio": round(ratio, 4),
+                "ci_low": round(self.ci_low, 4),
+                "ci_high": round(self.ci_high, 4),
+                "confidence": self.confidence,
+                "stat": "min",
+                "sizes": list(self.sizes),
+                "times_s": [float(f"{time:.6g}") for time in self.times_s],
+                "iterations": list(self.iterations),
+            },
+            measured=self.exponent,
+            limit=self.max_exponent,
+            phrase=(
+                f"scaling exponent {self.exponent:.2f} {relation} max {self.max_exponent:g} "
+                f"({ratio:.2f}x), time ∝ n^k fitted over {len(self.sizes)} sizes, {interval}"
+            ),
+            details=self.table(),
+            marginal=marginal,
+            notes=notes,
+        )
+
+
+def _size(value: object) -> float:
+    __tracebackhide__ = True
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{METHOD}: sizes must be numbers, not {value!r}")
+    if not math.isfinite(float(value)) or not float(value) > 0:
+        raise ValueError(f"{METHOD}: sizes must be finite numbers greater than 0, not {value!r}")
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def check_arguments(
+    fn: object, sizes: object, make_input: object, max_exponent: object
+) -> tuple[Callable[..., Any], tuple[float, ...], Callable[[Any], Any], float]:
+    """The arguments, validated: a TypeError or ValueError names the bad one."""
+    __tracebackhide__ = True
+    fn = arguments.function(METHOD, "fn", fn)
+    make_input = arguments.function(METHOD, "make_input", make_input)
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+        raise TypeError(f"{METHOD}: sizes must be a sequence of numbers, not {sizes!r}")
+    checked = tuple(_size(value) for value in sizes)
+    if len(checked) < MIN_SIZES:
+        raise ValueError(
+            f"{METHOD}: sizes needs at least {MIN_SIZES} sizes to fit an exponent, got {checked}"
+        )
+    if any(later <= earlier for earlier, later in itertools.pairwise(checked)):
+        raise ValueError(f"{METHOD}: sizes must be strictly increasing, got {checked}")
+    limit = arguments.number(METHOD, "max_exponent", max_exponent, above=0)
+    return fn, checked, make_input, limit
+
+
+def make_inputs(make_input: Callable[[Any], Any], sizes: Sequence[float]) -> list[Any]:
+    """``make_input(n)`` for every size; an error names the size it failed for."""
+    __tracebackhide__ = True
+    inputs = []
+    for size in sizes:
+        try:
+            inputs.append(make_input(size))
+        except Exception as error:
+            raise ValueError(
+                f"{METHOD}: make_input({size!r}) raised {type(error).__name__}: {error}"
+            ) from error
+    return inputs
+
+
+def run_once(fn: Callable[..., Any], sizes: Sequence[float], make_input: Callable[[Any], Any]) -> None:
+    """One untimed call per size (what the test does when nothing is measured)."""
+    for value in make_inputs(make_input, sizes):
+        fn(value)
+
+
+def rounds_for(loop_s: float) -> int:
+    """Timed loops for a size whose loop lasts ``loop_s``."""
+    return max(MIN_ROUNDS, min(MAX_ROUNDS, math.floor(SIZE_S / max(loop_s, 1e-9))))
+
+
+def measure(
+    fn: Callable[..., Any], sizes: Sequence[float], make_input: Callable[[Any], Any], max_exponent: float
+) -> ScalingResult:
+    """Time every size, fit the exponent."""
+    calls = [functools.partial(fn, value) for value in make_inputs(make_input, sizes)]
+    iterations: list[int] = []
+    best: list[float] = []
+    rounds: list[int] = []
+    for call in calls:
+        count, elapsed = autorange(call, LOOP_S)
+        iterations.append(count)
+        best.append(elapsed / count)
+        rounds.append(rounds_for(elapsed))
+    for round_index in range(max(rounds)):
+        order = range(len(calls)) if round_index % 2 else range(len(calls) - 1, -1, -1)
+        for i in order:
+            if round_index < rounds[i]:
+                best[i] = min(best[i], time_loop(calls[i], iterations[i]) / iterations[i])
+    fit = fit_power_law(sizes, best, CONFIDENCE)
+    return ScalingResult(
+        sizes=tuple(sizes),
+        max_exponent=max_exponent,
+        times_s=tuple(best),
+        exponent=fit.exponent,
+        ci_low=fit.ci_low,
+        ci_high=fit.ci_high,
+        confidence=fit.confidence,
+        iterations=tuple(iterations),
+    )
