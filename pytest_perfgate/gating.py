@@ -17,8 +17,9 @@ import pytest
 
 from . import keys
 from .measure.memory import resolve_backend, traced
-from .measure.timing import Timing, benchmark_timing
+from .measure.timing import Timing, benchmark_timing, enable_under_xdist
 from .record import FAIL, NOT_MEASURED, WARN, Record
+from .reports import benchmark as benchmark_report
 from .targets import Gate
 from .verdict import judge
 
@@ -95,6 +96,7 @@ def finalize(item: pytest.Item, gate: Gate | None, error: BaseException | None) 
         )
     item.stash[keys.RECORD] = record
     item.user_properties.extend(record.to_properties())
+    benchmark_report.annotate(getattr(item, "funcargs", {}).get("benchmark"), record)
 
 
 def gate_call(item: pytest.Item) -> Generator[None, object, object]:
@@ -108,6 +110,8 @@ def gate_call(item: pytest.Item) -> Generator[None, object, object]:
             result = yield  # the fixture measures, judges and concludes inside the body
         elif "benchmark" in fixturenames:
             assert gate is not None
+            if item.config.stash[keys.SETTINGS].mode != "off":
+                enable_under_xdist(item.funcargs["benchmark"], item.config)  # type: ignore[attr-defined]
             result = yield
             item.stash[keys.RECORD] = judge_benchmark_test(item, gate)
         else:

@@ -16,3 +16,5 @@ TIME_SCALE = pytest.StashKey[float]()
 GATE = pytest.StashKey[Gate]()
 #: The record of the test's measurement, set by whatever measured it, written out after the call.
 RECORD = pytest.StashKey[Record]()
+#: Run-level warnings every report shows (e.g. "times taken while other tests ran"), on the controller.
+RUN_WARNINGS = pytest.StashKey[list[str]]()

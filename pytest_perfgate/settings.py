@@ -24,7 +24,7 @@ from .targets import PERFORMANCE_TARGETS, Budget, parse_assignment, parse_table
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 STATS = ("min", "median", "mean", "max", "p90", "p95", "p99")
 MODES = ("enforce", "warn", "off")
