@@ -11,8 +11,11 @@ import pytest
 from helpers import junit_properties
 
 from pytest_perfgate import keys
+from pytest_perfgate.record import Record
+from pytest_perfgate.xdist import PERFORMANCE_TESTS
 
-pytest.importorskip("xdist")
+#: hypothesis's plugin imports hypothesis at the end of every run (seconds, in each process); unused here.
+FAST = ("-p", "no:hypothesispytest")
 
 CONFTEST = """
 import json, os, time
@@ -69,7 +72,9 @@ def test_isolate_runs_performance_tests_alone_after_the_others_and_reports_them(
     pytester.makepyfile(test_mixed=SUITE)
     log = pytester.path / "intervals.jsonl"
     monkeypatch.setenv("INTERVALS", str(log))
-    result = pytester.runpytest_subprocess("-n", "2", "--junitxml=junit.xml", "--perfgate-json=report.json")
+    result = pytester.runpytest_subprocess(
+        *FAST, "-n", "2", "--junitxml=junit.xml", "--perfgate-json=report.json"
+    )
     result.assert_outcomes(passed=11, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -106,6 +111,7 @@ def test_isolate_runs_performance_tests_alone_after_the_others_and_reports_them(
         "test_body",
     }
     assert tests["test_fixture"]["verdict"] == "pass"
+    assert tests["test_fixture"]["time"]["rounds"] == 3  # the perfgate fixture measured on a worker
     assert tests["test_over_budget"]["verdict"] == "fail"
     assert tests["test_crash"]["verdict"] == "not-measured"
     assert tests["test_crash"]["reason"] == "worker crashed"
@@ -136,7 +142,12 @@ def test_parallel_mode_measures_where_tests_fall_and_warns(pytester: pytest.Pyte
         """
     )
     result = pytester.runpytest_subprocess(
-        "-n", "2", "--perfgate-xdist=parallel", "--perfgate-json=report.json", "--perfgate-markdown=report.md"
+        *FAST,
+        "-n",
+        "2",
+        "--perfgate-xdist=parallel",
+        "--perfgate-json=report.json",
+        "--perfgate-markdown=report.md",
     )
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(
@@ -176,3 +187,34 @@ def test_controller_decides_how_to_schedule(
 def test_not_registered_without_workers(pytester: pytest.Pytester) -> None:
     config = pytester.parseconfigure()
     assert config.pluginmanager.get_plugin("perfgate-xdist-controller") is None
+
+
+def test_crashed_performance_test_gets_a_not_measured_record(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nperfgate_tests =\n    t.py::test_by_pattern = ui_response\n")
+    config = pytester.parseconfigure("--tx", "2*popen", "--dist", "load")
+    hooks = config.pluginmanager.get_plugin("perfgate-xdist-controller")
+    announcement = {"t.py::test_marked": "strategy_creation", "t.py::test_fixture_only": None}
+    announced = pytest.TestReport("t.py::test_a", ("t.py", 1, "test_a"), {}, "passed", None, "setup")
+    setattr(announced, PERFORMANCE_TESTS, announcement)
+    hooks.pytest_runtest_logreport(announced)
+    assert not hasattr(announced, PERFORMANCE_TESTS)  # taken off before other plugins see it
+
+    def crash(nodeid: str) -> Record | None:
+        report = pytest.TestReport(
+            nodeid, ("t.py", None, "t.py"), {}, "failed", "worker 'gw0' crashed", "call"
+        )
+        hooks.pytest_handlecrashitem(crashitem=nodeid, report=report)
+        return Record.from_properties(report.user_properties)
+
+    marked = crash("t.py::test_marked")
+    assert marked is not None
+    assert (marked.verdict, marked.reason, marked.target) == (
+        "not-measured",
+        "worker crashed",
+        "strategy_creation",
+    )
+    fixture_only = crash("t.py::test_fixture_only")
+    assert fixture_only is not None and fixture_only.target is None
+    by_pattern = crash("t.py::test_by_pattern")
+    assert by_pattern is not None and by_pattern.target == "ui_response"
+    assert crash("t.py::test_ordinary") is None

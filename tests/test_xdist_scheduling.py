@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("xdist")
-
 from pytest_perfgate.xdist import IsolatingScheduling
 
 
