@@ -205,6 +205,17 @@ class IsolatingScheduling(LoadScheduling):
     def check_schedule(self, node: WorkerController, duration: float = 0) -> None:
         self._dispatch(node, duration)
 
+    def mark_test_complete(self, node: WorkerController, item_index: int, duration: float = 0) -> None:
+        if self.performance is None:
+            # The first test's reports came before this, so its announcement was lost on the way:
+            # schedule everything like xdist does rather than wait for it forever.
+            self.config.stash.setdefault(keys.RUN_WARNINGS, []).append(
+                "the xdist workers did not say which tests are performance tests; they ran alongside "
+                "other tests and their times are contended"
+            )
+            self.learn(())
+        super().mark_test_complete(node, item_index, duration)
+
     def mark_test_pending(self, item: str) -> None:
         assert self.collection is not None
         index = self.collection.index(item)

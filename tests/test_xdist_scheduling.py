@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pytest_perfgate import keys
 from pytest_perfgate.xdist import IsolatingScheduling
 
 
@@ -186,3 +187,18 @@ def test_nothing_is_sent_before_the_performance_tests_are_known() -> None:
     sent = [index for node in nodes for index in node.queue]
     assert all(collection[index] not in performance for index in sent)
     assert all(node.queue for node in nodes)
+
+
+def test_a_lost_announcement_does_not_hang_the_run(pytester: pytest.Pytester) -> None:
+    config = pytester.parseconfigure("--tx", "2*popen", "--dist", "load")
+    collection, _ = suite(5, 2)
+    scheduler = IsolatingScheduling(config)
+    nodes = [FakeWorker("gw0"), FakeWorker("gw1")]
+    for node in nodes:
+        scheduler.add_node(node)  # type: ignore[arg-type]
+        scheduler.add_node_collection(node, collection)  # type: ignore[arg-type]
+    scheduler.schedule()
+    scheduler.mark_test_complete(nodes[0], nodes[0].queue.pop(0))  # type: ignore[arg-type]
+    assert scheduler.performance == set()
+    assert all(node.queue for node in nodes)
+    assert "did not say which tests are performance tests" in config.stash[keys.RUN_WARNINGS][0]
