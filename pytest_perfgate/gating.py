@@ -18,6 +18,7 @@ import pytest
 from . import diagnosis, keys, memory_gate
 from .measure.timing import Timing, benchmark_timing, cpu_clock, enable_under_xdist
 from .record import FAIL, NOT_MEASURED, WARN, Record
+from .reports import benchmark as benchmark_report
 from .targets import Gate
 from .verdict import judge
 
@@ -63,7 +64,8 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate, cpu_share: float | None 
 
 def measure_benchmark_test(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
     """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds."""
-    enable_under_xdist(benchmark_fixture(item), item.config)
+    if item.config.stash[keys.SETTINGS].mode != "off":
+        enable_under_xdist(benchmark_fixture(item), item.config)
     with cpu_clock() as clock:
         result = yield
     item.stash[keys.RECORD] = judge_benchmark_test(item, gate, clock.share)
@@ -117,6 +119,7 @@ def finalize(item: pytest.Item, gate: Gate | None, error: BaseException | None) 
         )
     item.stash[keys.RECORD] = record
     item.user_properties.extend(record.to_properties())
+    benchmark_report.annotate(getattr(item, "funcargs", {}).get("benchmark"), record)
 
 
 def gate_call(item: pytest.Item) -> Generator[None, object, object]:

@@ -22,3 +22,5 @@ MEMORY_BACKEND = pytest.StashKey[str]()
 PROFILE_SECTION = pytest.StashKey[str]()
 #: Messages about ``[tool.perfgate.tests]`` patterns that matched no collected test.
 UNMATCHED_PATTERNS = pytest.StashKey[list[str]]()
+#: Run-level warnings every report shows (e.g. "times taken while other tests ran"), on the controller.
+RUN_WARNINGS = pytest.StashKey[list[str]]()

@@ -32,6 +32,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(UnmatchedPatterns(settings), "perfgate-unmatched-patterns")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
+    if config.pluginmanager.hasplugin("xdist"):
+        from . import xdist
+
+        xdist.register(config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

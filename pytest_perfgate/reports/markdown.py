@@ -1,0 +1,53 @@
+"""The summary as a Markdown table (``--perfgate-markdown``), e.g. for ``$GITHUB_STEP_SUMMARY``."""
+
+from __future__ import annotations
+
+from .model import Report, counts_line
+from .terminal import COLUMNS, ordered, row
+
+
+def cell(text: str) -> str:
+    """Text made safe for a table cell: one line, pipes escaped, no raw HTML."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str) -> str:
+    """A code span for a node id (pipes escaped, as GitHub tables need even inside code)."""
+    text = " ".join(text.split()).replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def settings_line(report: Report) -> str:
+    settings = report.settings
+    parts = [f"{key} {settings[key]}" for key in ("stat", "mode", "scale") if key in settings]
+    if report.targets:
+        parts.append(f"{len(report.targets)} targets")
+    return " · ".join(parts)
+
+
+def render(report: Report) -> str:
+    """The Markdown document: a title, a line of counts per verdict, warnings, the table, the notes."""
+    lines = ["## perfgate", "", f"**{counts_line(report.counts)}**"]
+    details = settings_line(report)
+    if details:
+        lines[-1] += f" ({details})"
+    lines.append("")
+    if not report.complete:
+        lines += ["> **Incomplete:** the run stopped before its end; tests that did not run are missing.", ""]
+    for warning in report.warnings:
+        lines += [f"> **Warning:** {cell(warning)}", ""]
+    if report.tests:
+        lines.append("| " + " | ".join(COLUMNS) + " |")
+        lines.append("|" + "|".join(["---", "---", "---", *["---:"] * 5, "---"]) + "|")
+        for record in ordered(report.tests):
+            cells = row(record)
+            verdict = f"**{cell(cells[-1])}**" if record.verdict == "fail" else cell(cells[-1])
+            lines.append("| " + " | ".join([code(cells[0]), *map(cell, cells[1:-1]), verdict]) + " |")
+        lines.append("")
+    notes = [(record.nodeid, note) for record in ordered(report.tests) for note in record.notes]
+    if notes:
+        lines += ["Notes:", ""]
+        lines += [f"- {code(nodeid)}: {cell(note)}" for nodeid, note in notes]
+        lines.append("")
+    return "\n".join(lines)

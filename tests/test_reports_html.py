@@ -1,0 +1,224 @@
+"""The HTML page: self-contained, a chart bar per measured figure coloured by verdict, the table and
+each failing test's profile and allocations; rendered for real in headless Chromium where installed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pngread import colour_counts
+from reportdata import record, sample_report
+
+from pytest_perfgate.reports.chart import COLOURS, LABEL_WIDTH, PLOT_WIDTH, axis_end
+from pytest_perfgate.reports.html import render
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the text inside <title> elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.titles: list[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {name: value or "" for name, value in attrs}))
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.titles.append(data)
+
+
+def parse(text: str) -> Elements:
+    elements = Elements()
+    elements.feed(text)
+    return elements
+
+
+def bars_by_test(elements: Elements) -> dict[str, list[dict[str, str]]]:
+    """node id -> the bar rects of its chart row, in document order."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    current = None
+    for tag, attributes in elements.tags:
+        if tag == "g" and "test" in attributes.get("class", "").split():
+            current = attributes["data-nodeid"]
+            rows[current] = []
+        elif tag == "rect" and "bar" in attributes.get("class", "").split():
+            assert current is not None
+            rows[current].append(attributes)
+    return rows
+
+
+def check_chart(text: str) -> None:
+    """One chart row per test, a bar per figure with a budget, coloured by the test's verdict."""
+    bars = bars_by_test(parse(text))
+    assert list(bars) == [
+        "tests/test_a.py::test_fail",
+        "tests/test_b.py::test_warn[a|b]",
+        "tests/test_a.py::test_pass",
+        "tests/test_b.py::test_unmeasured",
+    ]
+    assert [[bar["class"] for bar in row] for row in bars.values()] == [
+        ["bar time", "bar memory"],
+        ["bar time", "bar memory"],
+        ["bar time", "bar memory"],
+        [],
+    ]
+    for (nodeid, row), verdict in zip(bars.items(), ("fail", "warn", "pass"), strict=False):
+        assert {bar["fill"] for bar in row} == {COLOURS[verdict]}, nodeid
+    fail_time, pass_time = bars["tests/test_a.py::test_fail"][0], bars["tests/test_a.py::test_pass"][0]
+    assert float(fail_time["data-ratio"]) == pytest.approx(2.5)
+    assert float(fail_time["width"]) > 20 * float(pass_time["width"])
+
+
+def test_page_is_self_contained() -> None:
+    text = render(sample_report())
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<script" not in text
+    assert "<link" not in text
+    assert not re.search(r"\bsrc=", text)
+    assert "@import" not in text and "url(" not in text
+    assert set(re.findall(r"https?://[^\s\"'<>]+", text)) == {"http://www.w3.org/2000/svg"}  # a name only
+
+
+def test_chart_has_a_bar_per_figure_coloured_by_verdict() -> None:
+    check_chart(render(sample_report()))
+
+
+def test_bars_have_titles_with_the_figures() -> None:
+    titles = parse(render(sample_report())).titles
+    assert any(
+        "tests/test_a.py::test_fail\ntime median 250 ms / budget 100 ms = 2.50x (5 rounds)\nverdict: FAIL"
+        in t
+        for t in titles
+    )
+    assert any("memory peak 600 MiB / budget 500 MiB = 1.20x (memray)" in title for title in titles)
+    assert any("not-measured: pytest-benchmark is disabled" in title for title in titles)
+
+
+def test_budget_line_at_one() -> None:
+    text = render(sample_report())
+    line = next(
+        attrs for tag, attrs in parse(text).tags if tag == "line" and attrs.get("class") == "budget-line"
+    )
+    end = axis_end([2.5, 1.2, 1.2, 0.1, 1024 / (500 * 1024**2), 600 / 500])
+    assert float(line["x1"]) == pytest.approx(LABEL_WIDTH + PLOT_WIDTH / end, abs=0.1)
+
+
+def test_huge_ratios_are_clipped_and_marked() -> None:
+    text = render(sample_report(tests=(record("t.py::test_x", "fail", value=10.0, budget=0.1),)))
+    bar = bars_by_test(parse(text))["t.py::test_x"][0]
+    assert float(bar["width"]) == pytest.approx(PLOT_WIDTH, abs=0.1)
+    assert "» 100.00x" in text
+
+
+def test_table_and_details() -> None:
+    text = render(sample_report(warnings=("times are contended",), complete=False))
+    assert text.count('<tr class="verdict-') == 4
+    assert '<td class="verdict">FAIL</td>' in text
+    assert "times are contended" in text
+    assert "Incomplete" in text
+    details = text[text.index("<h2>Details</h2>") :]
+    assert "tests/test_a.py::test_fail" in details
+    assert "<td>slow_part</td><td>src/app.py:12</td>" in details
+    assert '<td>src/app.py:14</td><td class="num">3 MiB</td><td class="num">42</td>' in details
+    assert "perfgate: budget: time median 250 ms &gt; budget 100 ms (2.50x)" in details
+
+
+def test_text_is_escaped() -> None:
+    text = render(sample_report(tests=(record("t.py::test[<script>alert(1)</script>]"),)))
+    assert "<script>" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_empty_report() -> None:
+    text = render(sample_report(tests=()))
+    assert "no performance tests" in text
+    assert bars_by_test(parse(text)) == {}
+
+
+def test_written_by_the_option(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.performance(time="1s")
+        def test_quick(perfgate):
+            perfgate.pedantic(time.sleep, args=(0.001,), rounds=2)
+        """
+    )
+    pytester.runpytest("--perfgate-html=report.html").assert_outcomes(passed=1)
+    bars = bars_by_test(parse((pytester.path / "report.html").read_text()))
+    assert [bar["class"] for bar in bars["test_written_by_the_option.py::test_quick"]] == [
+        "bar time",
+        "bar memory",
+    ]
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def test_chromium_draws_the_chart(tmp_path: Path) -> None:
+    browser = chromium()
+    if browser is None:
+        pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium)")
+    page = tmp_path / "report.html"
+    page.write_text(render(sample_report()), encoding="utf-8")
+    screenshot = tmp_path / "report.png"
+    completed = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=900,520",
+            "--hide-scrollbars",
+            f"--screenshot={screenshot}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    check_chart(completed.stdout)  # the DOM the browser built holds the chart
+    colours = colour_counts(screenshot)
+    total = sum(colours.values())
+    assert total == 900 * 520
+    assert colours[(255, 255, 255)] < 0.97 * total  # not blank
+    # each verdict's bars are painted: time bars solid in the verdict's colour
+    for verdict in ("fail", "warn", "pass"):
+        rgb = tuple(int(COLOURS[verdict][i : i + 2], 16) for i in (1, 3, 5))
+        assert colours[rgb] > 8 * 11, verdict  # at least a bar of 8 x 11 pixels
+    fail = tuple(int(COLOURS["fail"][i : i + 2], 16) for i in (1, 3, 5))
+    passed = tuple(int(COLOURS["pass"][i : i + 2], 16) for i in (1, 3, 5))
+    assert colours[fail] > 5 * colours[passed]  # 2.5x is drawn far longer than 0.1x
+
+
+def test_tiny_ratios_are_not_shown_as_zero() -> None:
+    text = render(sample_report(tests=(record("t.py::test_x", peak=10),)))
+    assert "&lt;0.01x" in text
+    assert ">0.00x<" not in text
