@@ -8,6 +8,8 @@ import pytest
 
 from . import gating, hooks, keys, markers
 from .fixture import perfgate
+from .history import check as history_check
+from .history import recorder as history_recorder
 from .reports.collector import PerfgateReports
 from .settings import add_options, load_settings
 
@@ -28,7 +30,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[keys.SETTINGS] = settings
     config.stash[keys.TIME_SCALE] = settings.scale
     if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
+        reports = PerfgateReports(config, settings)
+        config.pluginmanager.register(reports, "perfgate-reports")
+        history_recorder.register(config, reports)
+    history_check.register(config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -18,3 +18,7 @@ Configure = Callable[[argparse.ArgumentParser], None]
 
 #: name -> (one-line help, configure function)
 COMMANDS: dict[str, tuple[str, Configure]] = {}
+
+from . import history  # noqa: E402  (the subcommands import CommandError from here)
+
+COMMANDS["history"] = (history.HELP, history.configure)
