@@ -23,12 +23,20 @@ GAP = "·"
 EXACT_LIMIT = 2500
 
 
-def sparkline(values: Sequence[float | None]) -> str:
-    """One block character per value, from ▁ (lowest shown) to █ (highest); ``·`` where missing."""
+def sparkline(values: Sequence[float | None], min_span: float = 0.10) -> str:
+    """One block character per value, from ▁ (lowest shown) to █ (highest); ``·`` where missing.
+
+    The scale spans at least ``min_span`` of the largest value, so a flat series with tiny
+    wobbles stays flat instead of filling the whole range.
+    """
     present = [value for value in values if value is not None]
     if not present:
         return GAP * len(values)
     low, high = min(present), max(present)
+    span = min_span * max(abs(low), abs(high))
+    if high - low < span:
+        middle = (high + low) / 2
+        low, high = middle - span / 2, middle + span / 2
     chars = []
     for value in values:
         if value is None:
@@ -36,7 +44,8 @@ def sparkline(values: Sequence[float | None]) -> str:
         elif high == low:
             chars.append(SPARKS[3])
         else:
-            chars.append(SPARKS[round((value - low) / (high - low) * (len(SPARKS) - 1))])
+            position = (value - low) / (high - low) * (len(SPARKS) - 1)
+            chars.append(SPARKS[math.ceil(position - 0.5)])  # halves round down: flat is ▄
     return "".join(chars)
 
 

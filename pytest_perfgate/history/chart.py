@@ -16,6 +16,8 @@ WIDTH, HEIGHT = 760, 240
 LEFT, RIGHT, TOP, BOTTOM = 78, 24, 18, 42
 #: A budget further than this factor from the figures is named, not drawn (it would flatten them).
 BUDGET_REACH = 3.0
+#: The value axis spans at least this fraction of the largest value.
+MIN_SPAN = 0.10
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#ef6c00", "not-measured": "#9e9e9e"}
 
 STYLE = """
@@ -50,8 +52,10 @@ def _range(values: Sequence[float], budget: float | None) -> tuple[float, float,
     if shown:
         assert budget is not None
         low, high = min(low, budget), max(high, budget)
-    if high == low:
-        low, high = low * 0.9, high * 1.1 if high else 1.0
+    span = MIN_SPAN * high or 1.0
+    if high - low < span:  # tiny wobbles of a flat series stay flat
+        middle = (high + low) / 2
+        low, high = middle - span / 2, middle + span / 2
     pad = (high - low) * 0.08
     return max(0.0, low - pad), high + pad, shown
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,10 +57,19 @@ class SQLiteStore(Store):
         return store
 
     def _enable_wal(self) -> None:
-        try:
-            self.connection.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.Error as error:
-            raise self.error("cannot open for writing", error) from None
+        """Switch to WAL (once per file: it persists). The switch does not wait for the busy
+        timeout where another session is creating the file, so it is retried until then."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.connection.execute("PRAGMA journal_mode=WAL").fetchall()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise self.error("cannot open for writing", error) from None
+                time.sleep(0.02)
+            except sqlite3.Error as error:
+                raise self.error("cannot open for writing", error) from None
 
     def error(self, what: str, error: BaseException) -> HistoryError:
         text = str(error)

@@ -116,21 +116,23 @@ class Run:
 
 
 def matches(nodeid: str, pattern: str | None) -> bool:
-    """A test pattern: the exact node id, a glob (``*``, ``?``, ``[...]``), or else a substring."""
-    if pattern is None or nodeid == pattern:
+    """A test pattern: a part of the node id (``test_write[a-b]``), or a glob (``*``, ``?``,
+    ``[...]``) matching the node id or its end (``test_parse.py::*``)."""
+    if pattern is None or pattern in nodeid:
         return True
-    if _GLOB.search(pattern):
-        return fnmatch.fnmatchcase(nodeid, pattern)
-    return pattern in nodeid
+    return bool(_GLOB.search(pattern)) and fnmatch.fnmatchcase(nodeid, "*" + pattern)
 
 
-def like_pattern(pattern: str) -> str:
-    """A SQL LIKE pattern (escape ``\\``) matching at least what :func:`matches` does."""
+def like_patterns(pattern: str) -> tuple[str, str]:
+    """SQL LIKE patterns (escape ``\\``) that together match at least what :func:`matches` does:
+    the pattern as a part of the node id, and as a glob."""
     escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if not _GLOB.search(pattern):
-        return f"%{escaped}%"
+    return f"%{escaped}%", _glob_like(escaped)
+
+
+def _glob_like(escaped: str) -> str:
     escaped = re.sub(r"\[[^\]]*\]?", "%", escaped)
-    return escaped.replace("*", "%").replace("?", "_")
+    return "%" + escaped.replace("*", "%").replace("?", "_")
 
 
 _RUN_COLUMNS = (
@@ -305,8 +307,8 @@ class Store(ABC):
         if test_pattern is not None and exact:
             where, parameters = "results.nodeid = ?", [test_pattern]
         elif test_pattern is not None:
-            where = "(results.nodeid = ? OR results.nodeid LIKE ? ESCAPE '\\')"
-            parameters = [test_pattern, like_pattern(test_pattern)]
+            where = "(results.nodeid LIKE ? ESCAPE '\\' OR results.nodeid LIKE ? ESCAPE '\\')"
+            parameters = list(like_patterns(test_pattern))
         limit = "" if last is None else " LIMIT ?"
         extra = ", results.rounds" if rounds else ", NULL"
         extra += ", results.record" if records else ", NULL"
