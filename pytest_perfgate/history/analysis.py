@@ -147,23 +147,24 @@ def _logs(values: Sequence[float]) -> list[float]:
 
 
 def _best_split(logs: Sequence[float], lo: int, hi: int, min_size: int) -> int | None:
-    """The split of [lo, hi) with the least summed squared deviation from the two segment means."""
-    sums = [0.0]
-    squares = [0.0]
-    for value in logs[lo:hi]:
-        sums.append(sums[-1] + value)
-        squares.append(squares[-1] + value * value)
+    """The split of [lo, hi) with the least summed squared deviation from the two segment means.
 
-    def cost(a: int, b: int) -> float:
-        total = sums[b] - sums[a]
-        return squares[b] - squares[a] - total * total / (b - a)
-
-    size = hi - lo
-    best, best_cost = None, math.inf
+    That is the split maximising ``k (n - k) (mean_left - mean_right)^2 / n``; prefix sums make the
+    search one pass.
+    """
+    segment = logs[lo:hi]
+    size = len(segment)
+    if size < 2 * min_size:
+        return None
+    total = math.fsum(segment)
+    running = math.fsum(segment[: min_size - 1]) if min_size > 1 else 0.0
+    best, best_gain = None, -1.0
     for k in range(min_size, size - min_size + 1):
-        here = cost(0, k) + cost(k, size)
-        if here < best_cost:
-            best, best_cost = lo + k, here
+        running += segment[k - 1]
+        difference = running / k - (total - running) / (size - k)
+        gain = k * (size - k) * difference * difference
+        if gain > best_gain:
+            best, best_gain = lo + k, gain
     return best
 
 

@@ -62,8 +62,8 @@ def _range(values: Sequence[float], budget: float | None) -> tuple[float, float,
 
 def chart_svg(trend: Trend) -> str:
     """The SVG trend chart of one test."""
-    present = [point.value for point in trend.points if point.value is not None]
-    label = f"{trend.nodeid}: {trend.label} over {len(trend.points)} runs"
+    present = [value for value in trend.values if value is not None]
+    label = f"{trend.nodeid}: {trend.label} over {len(trend.runs)} runs"
     parts = [
         f'<svg class="trend-chart" data-test="{_e(trend.nodeid)}" data-points="{len(present)}" '
         f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
@@ -75,7 +75,7 @@ def chart_svg(trend: Trend) -> str:
         parts.append(f'<text x="{LEFT}" y="{TOP + plot_h / 2}">no figures recorded</text></svg>')
         return "".join(parts)
     low, high, budget_shown = _range(present, trend.budget)
-    count = len(trend.points)
+    count = len(trend.runs)
 
     def x(index: int) -> float:
         return LEFT + (plot_w / 2 if count == 1 else index * plot_w / (count - 1))
@@ -93,7 +93,7 @@ def chart_svg(trend: Trend) -> str:
         f'<line class="axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}"/>'
         f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}"/>'
     )
-    first, last = trend.points[0].run, trend.points[-1].run
+    first, last = trend.runs[0], trend.runs[-1]
     parts.append(
         f'<text x="{LEFT}" y="{HEIGHT - 14}">{_e(first.started_at[:16].replace("T", " "))}</text>'
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 14}" text-anchor="end">'
@@ -112,30 +112,26 @@ def chart_svg(trend: Trend) -> str:
             f'<text class="budget-label" x="{WIDTH - RIGHT - 4}" y="{TOP + 10}" text-anchor="end">'
             f"budget {_e(trend.show(trend.budget))} (off the chart)</text>"
         )
-    positions = {id(point): index for index, point in enumerate(trend.points)}
     for step, run in trend.steps:
-        index = next(i for i, point in enumerate(trend.points) if point.run is run)
+        index = trend.runs.index(run)
         parts.append(
             f'<line class="step" x1="{x(index):.1f}" x2="{x(index):.1f}" y1="{TOP}" y2="{TOP + plot_h}">'
             f"<title>{_e(step_text(trend, step, run))}</title></line>"
         )
     segment: list[str] = []
-    for index, point in enumerate([*trend.points, None]):
-        if point is None or point.value is None:
+    for index, point in enumerate([*trend.values, None]):
+        if point is None:
             if len(segment) > 1:
                 parts.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
             segment = []
             continue
-        segment.append(f"{x(index):.1f},{y(point.value):.1f}")
-    for point in trend.points:
-        if point.value is None:
-            continue
-        index = positions[id(point)]
-        verdict = point.result.verdict
+        segment.append(f"{x(index):.1f},{y(point):.1f}")
+    for index, run, result, figure in trend.points:
+        verdict = result.verdict
         colour = COLOURS.get(verdict, COLOURS["not-measured"])
-        title = f"run {point.run.id}: {point.run.label()}: {trend.show(point.value)}, {verdict}"
+        title = f"run {run.id}: {run.label()}: {trend.show(figure)}, {verdict}"
         parts.append(
-            f'<circle class="point {_e(verdict)}" cx="{x(index):.1f}" cy="{y(point.value):.1f}" r="4" '
+            f'<circle class="point {_e(verdict)}" cx="{x(index):.1f}" cy="{y(figure):.1f}" r="4" '
             f'fill="{colour}"><title>{_e(title)}</title></circle>'
         )
     parts.append("</svg>")
@@ -153,7 +149,7 @@ def _facts(trend: Trend) -> str:
             f'<span class="{_e(trend.direction)}">{_e(trend.direction)}</span>)'
         )
     facts.append("budget " + ("-" if trend.budget is None else _e(show(trend.budget))))
-    facts.append(f"{len(trend.points)} runs")
+    facts.append(f"{len(trend.runs)} runs")
     return " · ".join(facts)
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import struct
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..measure.stats import statistic
 from ..record import Record
@@ -47,9 +48,11 @@ class Machine:
         return (self.cpu, self.cores) == (other.cpu, other.cores)
 
 
-@dataclass(frozen=True)
-class Result:
-    """One test's figures in one run (the whole record only when it was asked for)."""
+class Result(NamedTuple):
+    """One test's figures in one run (the whole record only when it was asked for).
+
+    A named tuple, not a dataclass: a history holds hundreds of thousands of them.
+    """
 
     nodeid: str
     verdict: str
@@ -268,8 +271,8 @@ class Store(ABC):
         )
         columns = ", ".join(_RUN_COLUMNS)
         marks = ", ".join("?" for _ in _RUN_COLUMNS)
-        result_columns = ", ".join(("run_id", *_RESULT_COLUMNS, "rounds", "record"))
-        result_marks = ", ".join("?" for _ in range(len(_RESULT_COLUMNS) + 3))
+        result_columns = ", ".join(("run_id", *_RESULT_COLUMNS))
+        result_marks = ", ".join("?" for _ in range(len(_RESULT_COLUMNS) + 1))
         try:
             with self._transaction() as cursor:
                 cursor.execute(
@@ -278,7 +281,11 @@ class Store(ABC):
                 run_id = int(cursor.fetchone()[0])
                 cursor.executemany(
                     self._sql(f"INSERT INTO results ({result_columns}) VALUES ({result_marks})"),
-                    [_result_row(run_id, result) for result in run.results],
+                    [(run_id, *_result_row(result)) for result in run.results],
+                )
+                cursor.executemany(
+                    self._sql("INSERT INTO details (run_id, nodeid, rounds, record) VALUES (?, ?, ?, ?)"),
+                    [(run_id, *_details_row(result)) for result in run.results],
                 )
         except self._errors() as error:
             raise self.error("cannot append the run", error) from None
@@ -297,9 +304,9 @@ class Store(ABC):
     ) -> list[Run]:
         """The last ``last`` runs holding a test that matches ``test_pattern``, oldest first.
 
-        A pattern is a node id, a glob or a substring (``exact``: the node id only). Each run
+        A pattern is a part of a node id or a glob (``exact``: the node id itself). Each run
         carries only the matching results; ``rounds``/``records`` also load the raw rounds / the
-        whole records (slower: they are JSON).
+        whole records (with their rounds; slower).
         """
         if not self.check_readable():
             return []
@@ -310,32 +317,47 @@ class Store(ABC):
             where = "(results.nodeid LIKE ? ESCAPE '\\' OR results.nodeid LIKE ? ESCAPE '\\')"
             parameters = list(like_patterns(test_pattern))
         limit = "" if last is None else " LIMIT ?"
-        extra = ", results.rounds" if rounds else ", NULL"
-        extra += ", results.record" if records else ", NULL"
-        run_columns = ", ".join(f"runs.{column}" for column in _RUN_COLUMNS)
-        result_columns = ", ".join(f"results.{column}" for column in _RESULT_COLUMNS)
-        query = (
-            f"WITH chosen AS (SELECT DISTINCT run_id FROM results WHERE {where} "
-            f"ORDER BY run_id DESC{limit}) "
-            f"SELECT runs.id, {run_columns}, {result_columns}{extra} "
-            "FROM results JOIN runs ON runs.id = results.run_id "
-            f"WHERE results.run_id IN (SELECT run_id FROM chosen) AND {where} "
-            "ORDER BY results.run_id, results.id"
+        run_columns = ", ".join(_RUN_COLUMNS)
+        runs_query = (
+            f"SELECT id, {run_columns} FROM runs WHERE id IN (SELECT DISTINCT run_id FROM results "
+            f"WHERE {where} ORDER BY run_id DESC{limit}) ORDER BY id"
         )
-        arguments = [*parameters, *([] if last is None else [last]), *parameters]
+        detailed = rounds or records
+        result_columns = ", ".join(f"results.{column}" for column in _RESULT_COLUMNS)
+        results_query = (
+            f"SELECT results.run_id, {result_columns}"
+            + (
+                ", details.rounds, details.record FROM results LEFT JOIN details ON "
+                "details.run_id = results.run_id AND details.nodeid = results.nodeid"
+                if detailed
+                else " FROM results"
+            )
+            + f" WHERE results.run_id >= ? AND {where} ORDER BY results.run_id, results.id"
+        )
         try:
             with self._cursor() as cursor:
-                cursor.execute(self._sql(query), arguments)
-                rows = cursor.fetchall()
+                cursor.execute(self._sql(runs_query), [*parameters, *([] if last is None else [last])])
+                run_rows = cursor.fetchall()
+                if not run_rows:
+                    return []
+                cursor.execute(self._sql(results_query), [run_rows[0][0], *parameters])
+                result_rows = cursor.fetchall()
         except self._errors() as error:
             raise self.error("cannot read the runs", error) from None
-        return _group(rows, test_pattern, exact)
+        keep = (
+            (lambda nodeid: nodeid == test_pattern)
+            if exact
+            else (lambda nodeid: matches(nodeid, test_pattern))
+        )
+        by_run: dict[int, list[Result]] = {}
+        for row in result_rows:
+            if test_pattern is None or keep(row[1]):
+                by_run.setdefault(row[0], []).append(_result(row, detailed, records))
+        return [_run(row, tuple(by_run[row[0]])) for row in run_rows if row[0] in by_run]
 
 
-def _result_row(run_id: int, result: Result) -> tuple[object, ...]:
-    record = result.record
+def _result_row(result: Result) -> tuple[object, ...]:
     return (
-        run_id,
         result.nodeid,
         result.target,
         result.verdict,
@@ -345,55 +367,45 @@ def _result_row(run_id: int, result: Result) -> tuple[object, ...]:
         result.ratio,
         result.peak_bytes,
         result.memory_budget_bytes,
-        json.dumps(list(result.rounds)) if result.rounds else None,
-        json.dumps(record.to_dict() if record else {"nodeid": result.nodeid}, separators=(",", ":")),
     )
 
 
-def _group(rows: Sequence[Sequence[Any]], test_pattern: str | None, exact: bool) -> list[Run]:
-    runs: list[Run] = []
-    results: list[Result] = []
-    current: Sequence[Any] | None = None
+def _details_row(result: Result) -> tuple[object, ...]:
+    record = result.record
+    data: dict[str, Any] = record.to_dict() if record is not None else {"nodeid": result.nodeid}
+    if data.get("time"):
+        data["time"]["data"] = []  # the rounds have their own column
+    return (result.nodeid, pack_rounds(result.rounds), json.dumps(data, separators=(",", ":")))
 
-    def flush() -> None:
-        if current is not None and results:
-            runs.append(_run(current, tuple(results)))
 
-    width = len(_RUN_COLUMNS) + 1
-    for row in rows:
-        if current is None or row[0] != current[0]:
-            flush()
-            current, results = row, []
-        nodeid = row[width]
-        if not (nodeid == test_pattern if exact else matches(nodeid, test_pattern)):
-            continue
-        (_, target, verdict, stat, value_s, budget_s, ratio, peak, memory_budget) = row[
-            width : width + len(_RESULT_COLUMNS)
-        ]
-        raw_rounds, raw_record = row[width + len(_RESULT_COLUMNS) :]
-        results.append(
-            Result(
-                nodeid=nodeid,
-                verdict=verdict,
-                target=target,
-                stat=stat,
-                value_s=value_s,
-                budget_s=budget_s,
-                ratio=ratio,
-                peak_bytes=None if peak is None else int(peak),
-                memory_budget_bytes=None if memory_budget is None else int(memory_budget),
-                rounds=tuple(json.loads(raw_rounds)) if raw_rounds else (),
-                record=Record.from_dict(json.loads(raw_record)) if raw_record else None,
-            )
-        )
-    flush()
-    return runs
+def pack_rounds(rounds: Sequence[float]) -> bytes | None:
+    """Raw rounds as little-endian float32 (they are kept to 6 significant digits)."""
+    return struct.pack(f"<{len(rounds)}f", *rounds) if rounds else None
+
+
+def unpack_rounds(data: bytes | memoryview | None) -> tuple[float, ...]:
+    if not data:
+        return ()
+    raw = bytes(data)
+    return tuple(float(f"{value:.6g}") for value in struct.unpack(f"<{len(raw) // 4}f", raw))
+
+
+def _result(row: Sequence[Any], detailed: bool, with_record: bool) -> Result:
+    """A result from ``run_id, <result columns>[, rounds, record]`` (positional: a history has many)."""
+    if not detailed:
+        return Result(row[1], row[3], row[2], row[4], row[5], row[6], row[7], row[8], row[9])
+    rounds = unpack_rounds(row[10])
+    record = None
+    if with_record and row[11]:
+        data = json.loads(row[11])
+        if data.get("time") and not data["time"].get("data"):
+            data["time"]["data"] = list(rounds)
+        record = Record.from_dict(data)
+    return Result(row[1], row[3], row[2], row[4], row[5], row[6], row[7], row[8], row[9], rounds, record)
 
 
 def _run(row: Sequence[Any], results: tuple[Result, ...]) -> Run:
-    run_id, started_at, commit, branch, dirty, hostname, cpu, cores, os_name, python, perfgate = row[
-        : len(_RUN_COLUMNS) + 1
-    ]
+    run_id, started_at, commit, branch, dirty, hostname, cpu, cores, os_name, python, perfgate = row
     return Run(
         id=int(run_id),
         started_at=started_at,

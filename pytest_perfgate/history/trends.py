@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..quantities import format_memory, format_time
@@ -15,22 +15,16 @@ THRESHOLD = 0.10
 
 
 @dataclass(frozen=True)
-class Point:
-    """One run of one test: the run, the test's result in it, and the figure followed (if any)."""
-
-    run: Run
-    result: Result
-    value: float | None
-
-
-@dataclass(frozen=True)
 class Trend:
     """A test's figure over the runs: its points, latest against before, budget and steps."""
 
     nodeid: str
     figure: str  # "time" (a statistic of the rounds) or "memory" (the peak)
     stat: str
-    points: tuple[Point, ...]
+    runs: tuple[Run, ...]
+    results: tuple[Result, ...]
+    #: The figure followed, per run (None where that run has none).
+    values: tuple[float | None, ...]
     budget: float | None
     latest: float | None
     before: float | None
@@ -48,8 +42,11 @@ class Trend:
         return format_time if self.figure == "time" else format_memory
 
     @property
-    def values(self) -> list[float | None]:
-        return [point.value for point in self.points]
+    def points(self) -> Iterator[tuple[int, Run, Result, float]]:
+        """(index, run, result, value) of each run that has the figure."""
+        for index, value in enumerate(self.values):
+            if value is not None:
+                yield index, self.runs[index], self.results[index], value
 
 
 def _figure_of(results: Sequence[Result]) -> tuple[str, str]:
@@ -59,34 +56,36 @@ def _figure_of(results: Sequence[Result]) -> tuple[str, str]:
     return "memory", "peak"
 
 
+def _value(result: Result, figure: str, stat: str) -> float | None:
+    if figure == "time":
+        value = result.value_s if result.stat == stat else result.figure(stat)
+    else:
+        value = None if result.peak_bytes is None else float(result.peak_bytes)
+    return value if value is not None and value > 0 else None
+
+
 def trend_of(nodeid: str, pairs: Sequence[tuple[Run, Result]], threshold: float = THRESHOLD) -> Trend:
     """The trend of one test from its (run, result) pairs, oldest first."""
     figure, stat = _figure_of([result for _, result in pairs])
-    points = []
-    for run, result in pairs:
-        if figure == "time":
-            value = result.figure(stat)
-        else:
-            value = None if result.peak_bytes is None else float(result.peak_bytes)
-        points.append(Point(run, result, value if value is not None and value > 0 else None))
-    present = [point for point in points if point.value is not None]
+    all_values = tuple(_value(result, figure, stat) for _, result in pairs)
+    present = [index for index, value in enumerate(all_values) if value is not None]
+    values = [value for value in all_values if value is not None]
     latest = before = ratio = None
     direction = "no data"
-    if present:
-        latest = present[-1].value
-        previous = [point.value for point in present[:-1] if point.value is not None]
-        assert latest is not None
+    if values:
+        latest, previous = values[-1], values[:-1]
         ratio, direction = trend(latest, previous, threshold)
         before = statistics.median(previous) if previous else None
-    values = [point.value for point in present if point.value is not None]
-    steps = tuple((step, present[step.index].run) for step in find_steps(values, min_effect=threshold))
+    steps = tuple((step, pairs[present[step.index]][0]) for step in find_steps(values, min_effect=threshold))
     last = pairs[-1][1]
     budget_value = last.budget_s if figure == "time" else last.memory_budget_bytes
     return Trend(
         nodeid=nodeid,
         figure=figure,
         stat=stat,
-        points=tuple(points),
+        runs=tuple(run for run, _ in pairs),
+        results=tuple(result for _, result in pairs),
+        values=all_values,
         budget=None if budget_value is None else float(budget_value),
         latest=latest,
         before=before,
