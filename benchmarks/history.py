@@ -80,32 +80,50 @@ def store_rows(location: str, tests: int, runs: int) -> list[tuple[str, float]]:
     rng = random.Random(1)
     one = make_run(0, tests, rng)
     rows = []
+
+    def measure(name: str, function: Callable[[], object], repeat: int = 3) -> None:
+        rows.append((name, timed(function, repeat)))
+
     with open_store(location) as store:
-        rows.append((f"append a {tests}-test run (empty store)", timed(lambda: store.append_run(one), 1)))
+        measure(f"append a {tests}-test run (empty store)", lambda: store.append_run(one), 1)
         start = time.perf_counter()
         for number in range(1, runs):
             store.append_run(make_run(number, tests, rng))
-        fill = time.perf_counter() - start
-        rows.append((f"  (filling {runs - 1} more runs, per run)", fill / (runs - 1)))
+        rows.append(
+            (f"  (filling {runs - 1} more runs, per run)", (time.perf_counter() - start) / (runs - 1))
+        )
         latest = make_run(runs, tests, rng)
-        rows.append((f"append a {tests}-test run (store of {runs} runs)", timed(lambda: store.append_run(latest), 1)))
-        rows.append((f"read the last {runs} runs ({tests} tests, figures only)", timed(lambda: store.runs(None, runs))))
+        measure(f"append a {tests}-test run (store of {runs} runs)", lambda: store.append_run(latest), 1)
+        measure(f"read the last {runs} runs ({tests} tests, figures only)", lambda: store.runs(None, runs))
         read = store.runs(None, runs)
-        rows.append((f"trend analysis of {tests} tests x {runs} runs", timed(lambda: trends_of(read), 1)))
+        measure(f"trend analysis of {tests} tests x {runs} runs", lambda: trends_of(read), 1)
         nodeid = "tests/test_m0.py::test_3"
-        rows.append((f"read one test's {runs} runs with raw rounds", timed(lambda: store.runs(nodeid, runs, exact=True, rounds=True))))
+        measure(
+            f"read one test's {runs} runs with raw rounds",
+            lambda: store.runs(nodeid, runs, exact=True, rounds=True),
+        )
         one_test = store.runs(nodeid, runs, exact=True, rounds=True)[-60:]
         values = [run.results[0].value_s or 0.0 for run in one_test]
         rounds = [list(run.results[0].rounds) for run in one_test]
-        rows.append(("step check of one test (60 runs)", timed(lambda: step_up(values, rounds))))
+        measure("step check of one test (60 runs)", lambda: step_up(values, rounds))
+    command = ["history", "--db", location]
     with quiet():
-        rows.append((f"perfgate history --last {runs} (all {tests} tests)", timed(lambda: perfgate(["history", "--db", location, "--last", str(runs)]), 1)))
-        rows.append((f"perfgate history --last {runs} --test test_m3", timed(lambda: perfgate(["history", "--db", location, "--last", str(runs), "--test", "test_m3"]))))
-        rows.append(("perfgate history (default --last 30, all tests)", timed(lambda: perfgate(["history", "--db", location]), 1)))
-    return rows  # fmt: skip
+        measure(
+            f"perfgate history --last {runs} (all {tests} tests)",
+            lambda: perfgate([*command, "--last", str(runs)]),
+            1,
+        )
+        measure(
+            f"perfgate history --last {runs} --test test_m3",
+            lambda: perfgate([*command, "--last", str(runs), "--test", "test_m3"]),
+        )
+        measure("perfgate history (default --last 30, all tests)", lambda: perfgate(command), 1)
+    return rows
 
 
-def synthetic(seed: int, runs: int, noise: float, step_at: int | None) -> tuple[list[float], list[list[float]]]:
+def synthetic(
+    seed: int, runs: int, noise: float, step_at: int | None
+) -> tuple[list[float], list[list[float]]]:
     rng = random.Random(seed)
     values, rounds = [], []
     for run in range(runs):
@@ -147,7 +165,9 @@ def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     print("| " + " | ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
     for row in rows:
-        print("| " + " | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) + " |")
+        print(
+            "| " + " | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) + " |"
+        )
 
 
 def main() -> int:
@@ -162,11 +182,11 @@ def main() -> int:
         rows = store_rows(str(path), arguments.tests, arguments.runs)
         size = path.stat().st_size + sum(p.stat().st_size for p in path.parent.glob("history.sqlite-*"))
         print(f"SQLite ({arguments.tests} tests x {arguments.runs} runs, file {size / 2**20:.0f} MiB):\n")
-        print_table(("operation", "seconds"), [(name, f"{seconds:.4f}") for name, seconds in rows])
+        print_table(("operation", "ms"), [(name, f"{seconds * 1000:.2f}") for name, seconds in rows])
     if arguments.postgres:
         rows = store_rows(arguments.postgres, arguments.tests, arguments.runs)
         print(f"\nPostgreSQL ({arguments.tests} tests x {arguments.runs} runs):\n")
-        print_table(("operation", "seconds"), [(name, f"{seconds:.4f}") for name, seconds in rows])
+        print_table(("operation", "ms"), [(name, f"{seconds * 1000:.2f}") for name, seconds in rows])
     print("\nStep check on synthetic histories of 50 runs (12 ms, 8% round jitter, 3% outliers):\n")
     print_table(
         ("run-to-run noise", "false alarms (every run checked)", "20% step at run 40 caught within 10 runs"),
