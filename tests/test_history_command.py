@@ -280,7 +280,7 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
                 line[i] = (line[i] + (left, up, corner)[distances.index(min(distances))]) & 0xFF
         rows.append(bytes(line))
         previous = line
-    return width, height, [bytes(row[i : i + 3]) for row in rows for i in range(0, stride, size)]  # type: ignore[return-value]
+    return width, height, [row[i : i + 3] for row in rows for i in range(0, stride, size)]
 
 
 def test_html_page_in_headless_chromium(store: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import json
 import re
 import struct
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -458,10 +458,3 @@ def open_store(location: str | Path, *, readonly: bool = False) -> Store:
     from .sqlite import SQLiteStore
 
     return SQLiteStore.open(Path(text), readonly=readonly)
-
-
-def iter_results(runs: Sequence[Run]) -> Iterator[tuple[Run, Result]]:
-    """Every (run, result) pair, oldest run first."""
-    for run in runs:
-        for result in run.results:
-            yield run, result
