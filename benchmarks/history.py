@@ -90,7 +90,7 @@ def store_rows(location: str, tests: int, runs: int) -> list[tuple[str, float]]:
         for number in range(1, runs):
             store.append_run(make_run(number, tests, rng))
         rows.append(
-            (f"  (filling {runs - 1} more runs, per run)", (time.perf_counter() - start) / (runs - 1))
+            (f"  (make and append each of {runs - 1} more runs)", (time.perf_counter() - start) / (runs - 1))
         )
         latest = make_run(runs, tests, rng)
         measure(f"append a {tests}-test run (store of {runs} runs)", lambda: store.append_run(latest), 1)
