@@ -8,6 +8,8 @@ import pytest
 
 from . import diagnosis, gating, hooks, keys, markers, memory_gate
 from .fixture import perfgate, quiet_unused_benchmark
+from .history import check as history_check
+from .history import recorder as history_recorder
 from .reports.collector import PerfgateReports
 from .settings import add_options, load_settings
 from .unmatched import UnmatchedPatterns
@@ -31,7 +33,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[keys.MEMORY_BACKEND] = memory_gate.session_backend(settings)
     config.pluginmanager.register(UnmatchedPatterns(settings), "perfgate-unmatched-patterns")
     if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
+        reports = PerfgateReports(config, settings)
+        config.pluginmanager.register(reports, "perfgate-reports")
+        history_recorder.register(config, reports)
+    history_check.register(config)
     if config.pluginmanager.hasplugin("xdist"):
         from . import xdist
 

@@ -31,12 +31,13 @@ Configure = Callable[[argparse.ArgumentParser], None]
 COMMANDS: dict[str, tuple[str, Configure]] = {}
 
 # The subcommands import CommandError and load from here, so they are registered below them.
-from . import compare, merge, show  # noqa: E402
+from . import compare, history, merge, show  # noqa: E402
 
 COMMANDS.update(
     {
         "show": (show.HELP, show.configure),
         "compare": (compare.HELP, compare.configure),
         "merge": (merge.HELP, merge.configure),
+        "history": (history.HELP, history.configure),
     }
 )

@@ -1,0 +1,113 @@
+"""The default history store: one SQLite file (standard library sqlite3, WAL, busy timeout).
+
+Each run is one ``BEGIN IMMEDIATE`` transaction, so two sessions writing at once (two CI jobs on
+one machine) wait for each other instead of failing or corrupting the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .store import HistoryError, Store
+
+#: How long a writer waits for another one to finish its transaction.
+BUSY_TIMEOUT_S = 60.0
+
+
+class SQLiteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self.name = str(path)
+        self.connection = connection
+
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False) -> SQLiteStore:
+        if readonly:
+            if not path.is_file():
+                raise HistoryError(f"history store {path}: no such file")
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise HistoryError(f"history store {path}: cannot create its folder: {error}") from None
+            uri = f"{path.resolve().as_uri()}?mode=rwc"
+        try:
+            connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as error:
+            raise HistoryError(f"history store {path}: cannot open: {error}") from None
+        store = cls(path, connection)
+        try:
+            if not readonly:
+                store._enable_wal()
+                store.migrate()
+            else:
+                store.check_readable()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _enable_wal(self) -> None:
+        """Switch to WAL (once per file: it persists). The switch does not wait for the busy
+        timeout where another session is creating the file, so it is retried until then."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.connection.execute("PRAGMA journal_mode=WAL").fetchall()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise self.error("cannot open for writing", error) from None
+                time.sleep(0.02)
+            except sqlite3.Error as error:
+                raise self.error("cannot open for writing", error) from None
+
+    def error(self, what: str, error: BaseException) -> HistoryError:
+        text = str(error)
+        if "readonly" in text.replace(" ", "") or (self.path.exists() and not os.access(self.path, os.W_OK)):
+            text += " (the file is read-only)"
+        elif "not a database" in text:
+            text += " (the file is not a perfgate history)"
+        return HistoryError(f"history store {self.name}: {what}: {text}")
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        return (sqlite3.Error,)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield cursor
+        except BaseException:
+            if self.connection.in_transaction:
+                self.connection.rollback()
+            raise
+        else:
+            cursor.execute("COMMIT")
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        cursor = self.connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def _table_exists(self, cursor: Any, table: str) -> bool:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        return cursor.fetchone() is not None

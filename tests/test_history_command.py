@@ -1,0 +1,314 @@
+"""``perfgate history``: trends as text, and the HTML page of trend charts checked in headless Chromium."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pytest_perfgate.cli import main
+from pytest_perfgate.history.store import Machine, Result, Run, open_store
+
+STEP_COMMIT = "c0ffee" + "0" * 34
+
+
+def fill(location: str | Path, runs: int = 40) -> None:
+    """Three tests: one that steps up 25% at run 30, one flat, one measured for memory only."""
+    rng = random.Random(4)
+    with open_store(location) as store:
+        for number in range(runs):
+            big = 0.012 * (1.25 if number >= 30 else 1) * (1 + rng.uniform(-0.02, 0.02))
+            small = 0.001 * (1 + rng.uniform(-0.02, 0.02))
+            results = (
+                Result("tests/test_parse.py::test_big", "fail" if number == 35 else "pass", stat="median",
+                       value_s=big, budget_s=0.02, peak_bytes=2048, memory_budget_bytes=524288000),
+                Result("tests/test_parse.py::test_small", "pass", stat="median", value_s=small,
+                       budget_s=0.002),
+                Result("tests/test_io.py::test_write[a-b]", "pass", peak_bytes=10_000_000 + number,
+                       memory_budget_bytes=524288000),
+            )  # fmt: skip
+            store.append_run(
+                Run(
+                    started_at=f"2024-05-{1 + number // 24:02d}T{number % 24:02d}:00:00+00:00",
+                    commit=STEP_COMMIT if number == 30 else f"{number:040x}",
+                    branch="main",
+                    dirty=False,
+                    machine=Machine("ci", "CPU", 2, "Linux", "CPython"),
+                    results=results,
+                )
+            )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / ".perfgate" / "history.sqlite"
+    fill(path)
+    return path
+
+
+def lines_of(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return capsys.readouterr().out.splitlines()
+
+
+def row(lines: list[str], nodeid: str) -> str:
+    return next(line for line in lines if line.startswith(nodeid + " "))
+
+
+def test_trends_sparklines_and_steps(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", "--db", str(store)]) == 0
+    lines = lines_of(capsys)
+    assert lines[0] == (
+        f"perfgate history: {store}: 3 tests, 30 runs (2024-05-01 10:00 .. 2024-05-02 15:00 UTC)"
+    )
+    assert lines[2].split() == [
+        "test", "figure", "trend", "(last", "30)", "latest", "median", "before", "ratio", "trend", "budget",
+    ]  # fmt: skip
+    big = row(lines, "tests/test_parse.py::test_big").split()
+    sparks = big[3]
+    assert len(sparks) == 30 and set(sparks[:20]) <= set("▁▂▃") and set(sparks[20:]) <= set("▆▇█")
+    assert big[5] == "ms" and 14.5 <= float(big[4]) <= 15.5  # latest: 12 ms x 1.25, 2% noise
+    assert big[7] == "ms" and 11.5 <= float(big[6]) <= 12.5  # the median of the runs before
+    assert 1.15 <= float(big[8].rstrip("x")) <= 1.35
+    assert big[9:] == ["degrading", "20", "ms"]
+    step_line = lines[lines.index(row(lines, "tests/test_parse.py::test_big")) + 1]
+    assert step_line.startswith("  step up 1.2")
+    assert step_line.endswith(f"since 2024-05-02 06:00 UTC, commit {STEP_COMMIT[:10]} (main)")
+    small = row(lines, "tests/test_parse.py::test_small").split()
+    assert "stable" in small and small[-2:] == ["2", "ms"]
+    memory = row(lines, "tests/test_io.py::test_write[a-b]")
+    assert memory.split()[1:3] == ["memory", "peak"] and memory.endswith("stable     500 MiB")
+
+
+def test_pattern_and_last(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", "--db", str(store), "--test", "test_parse.py::*", "--last", "5"]) == 0
+    lines = lines_of(capsys)
+    assert lines[0].startswith(f"perfgate history: {store}: 2 tests, 5 runs")
+    assert len(row(lines, "tests/test_parse.py::test_big").split()[3]) == 5
+    assert not any(line.startswith("tests/test_io.py") for line in lines)
+    assert main(["history", "--db", str(store), "--test", "test_write[a-b]"]) == 0
+    assert "1 tests, 30 runs" in lines_of(capsys)[0]
+
+
+def test_default_store_is_under_the_current_directory(
+    store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(store.parent.parent)
+    assert main(["history"]) == 0
+    assert lines_of(capsys)[0].startswith(f"perfgate history: {store}: 3 tests")
+
+
+def test_ascii_when_the_terminal_cannot_show_blocks(
+    store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Ascii:
+        encoding = "ascii"
+
+    monkeypatch.setattr(sys, "stdout", Ascii())
+    from pytest_perfgate.commands.history import _sparks
+
+    assert _sparks([1.0, None, 8.0]) == " ?#"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--db", "{tmp}/none.sqlite"],
+         "no history store at {tmp}/none.sqlite: run pytest with --perfgate-history first"),
+        (["--db", "mysql://db/x"], "history store mysql://db/x: unsupported URL"),
+        (["--db", "{store}", "--test", "nothing_like_it"], "no test matching 'nothing_like_it' in {store}"),
+        (["--db", "{tmp}/broken.sqlite"],
+         "history store {tmp}/broken.sqlite: cannot read: file is not a database"),
+        (["--db", "{store}", "--html", "{store}/page.html"], "cannot write {store}/page.html"),
+    ],
+)  # fmt: skip
+def test_bad_input(
+    arguments: list[str], message: str, store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "broken.sqlite").write_text("garbage " * 100)
+    filled = [argument.format(tmp=tmp_path, store=store) for argument in arguments]
+    assert main(["history", *filled]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("perfgate history: error: " + message.format(tmp=tmp_path, store=store))
+    assert "Traceback" not in error
+
+
+def test_last_must_be_positive(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["history", "--db", str(store), "--last", "0"])
+    assert exit_info.value.code == 2
+    assert "'0' must be at least 1" in capsys.readouterr().err
+
+
+def test_newer_schema(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with open_store(store) as writable, writable._transaction() as cursor:
+        cursor.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    assert main(["history", "--db", str(store)]) == 2
+    assert f"history store {store} has schema version 7, newer than" in capsys.readouterr().err
+
+
+def test_empty_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    open_store(tmp_path / "h.sqlite").close()
+    assert main(["history", "--db", str(tmp_path / "h.sqlite")]) == 0
+    assert capsys.readouterr().out == f"perfgate history: {tmp_path / 'h.sqlite'} holds no runs yet\n"
+
+
+def test_on_postgresql(postgres_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    fill(postgres_url, runs=35)
+    assert main(["history", "--db", postgres_url, "--test", "test_big"]) == 0
+    lines = lines_of(capsys)
+    assert lines[0].startswith(f"perfgate history: {postgres_url}: 1 tests, 30 runs")
+    assert "degrading" in row(lines, "tests/test_parse.py::test_big")
+
+
+def test_console_script_exit_status(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_perfgate.cli", "history", "--db", str(tmp_path / "none.sqlite")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("perfgate history: error: no history store at")
+
+
+# -- the HTML page --------------------------------------------------------------------------------
+
+
+class Charts(HTMLParser):
+    """Counts the trend charts and their parts in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.charts: list[str] = []
+        self.points: dict[str, int] = {}
+        self.budgets = 0
+        self.steps = 0
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        if tag == "svg" and "trend-chart" in classes:
+            self.charts.append(attributes.get("data-test") or "")
+        elif tag == "circle" and "point" in classes:
+            self.points[classes[1]] = self.points.get(classes[1], 0) + 1
+        elif tag == "line" and "budget" in classes:
+            self.budgets += 1
+        elif tag == "line" and "step" in classes:
+            self.steps += 1
+        for name in ("src", "href"):
+            if attributes.get(name):
+                self.external.append(str(attributes[name]))
+
+
+def read_charts(text: str) -> Charts:
+    parser = Charts()
+    parser.feed(text)
+    return parser
+
+
+def test_html_page_has_a_chart_per_test(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report" / "history.html"
+    assert main(["history", "--db", str(store), "--html", str(out)]) == 0
+    assert lines_of(capsys)[-1] == f"perfgate history: wrote {out}"
+    charts = read_charts(out.read_text(encoding="utf-8"))
+    assert sorted(charts.charts) == [
+        "tests/test_io.py::test_write[a-b]",
+        "tests/test_parse.py::test_big",
+        "tests/test_parse.py::test_small",
+    ]
+    assert charts.points == {"pass": 89, "fail": 1}
+    assert charts.budgets == 2  # the memory budget of test_write is far off its chart: named, not drawn
+    assert charts.steps == 1
+    assert charts.external == []  # self-contained
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("headless Chromium is not installed (apt-get install -y chromium)")
+
+
+def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
+    """Width, height and rows of RGB(A) pixels of an 8-bit, non-interlaced PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, chunks, header = 8, b"", b""
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            chunks += body
+        position += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and colour in (2, 6) and interlace == 0
+    size = 4 if colour == 6 else 3
+    raw = zlib.decompress(chunks)
+    stride = width * size
+    rows: list[bytes] = []
+    previous = bytearray(stride)
+    for y in range(height):
+        kind = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - size] if i >= size else 0
+            up = previous[i]
+            corner = previous[i - size] if i >= size else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                estimate = left + up - corner
+                distances = (abs(estimate - left), abs(estimate - up), abs(estimate - corner))
+                line[i] = (line[i] + (left, up, corner)[distances.index(min(distances))]) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return width, height, [row[i : i + 3] for row in rows for i in range(0, stride, size)]
+
+
+def test_html_page_in_headless_chromium(store: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    out = tmp_path / "history.html"
+    assert main(["history", "--db", str(store), "--html", str(out)]) == 0
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]  # fmt: skip
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    charts = read_charts(dom)
+    assert len(charts.charts) == 3 and charts.steps == 1
+    assert sum(charts.points.values()) == 90
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", "--window-size=1200,900", out.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    width, height, pixels = png_pixels(shot)
+    assert (width, height) == (1200, 900)
+    white = bytes((255, 255, 255))
+    drawn = sum(pixel != white for pixel in pixels)
+    assert drawn > 0.02 * len(pixels), "the screenshot is blank"
+    blue = sum(pixel[2] > 150 and pixel[0] < 60 for pixel in pixels)  # the series lines
+    assert blue > 300
