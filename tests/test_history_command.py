@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import random
-import shutil
-import struct
 import subprocess
 import sys
-import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
+import headless
 import pytest
+from headless import render_page
 
 from pytest_perfgate.cli import main
 from pytest_perfgate.history.store import Machine, Result, Run, open_store
@@ -232,82 +231,17 @@ def test_html_page_has_a_chart_per_test(
     assert charts.external == []  # self-contained
 
 
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("headless Chromium is not installed (apt-get install -y chromium)")
-
-
-def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
-    """Width, height and rows of RGB(A) pixels of an 8-bit, non-interlaced PNG."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    position, chunks, header = 8, b"", b""
-    while position < len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind = data[position + 4 : position + 8]
-        body = data[position + 8 : position + 8 + length]
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            chunks += body
-        position += 12 + length
-    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    assert depth == 8 and colour in (2, 6) and interlace == 0
-    size = 4 if colour == 6 else 3
-    raw = zlib.decompress(chunks)
-    stride = width * size
-    rows: list[bytes] = []
-    previous = bytearray(stride)
-    for y in range(height):
-        kind = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
-        for i in range(stride):
-            left = line[i - size] if i >= size else 0
-            up = previous[i]
-            corner = previous[i - size] if i >= size else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                estimate = left + up - corner
-                distances = (abs(estimate - left), abs(estimate - up), abs(estimate - corner))
-                line[i] = (line[i] + (left, up, corner)[distances.index(min(distances))]) & 0xFF
-        rows.append(bytes(line))
-        previous = line
-    return width, height, [row[i : i + 3] for row in rows for i in range(0, stride, size)]
-
-
 def test_html_page_in_headless_chromium(store: Path, tmp_path: Path) -> None:
-    browser = chromium()
     out = tmp_path / "history.html"
     assert main(["history", "--db", str(store), "--html", str(out)]) == 0
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]  # fmt: skip
-    dom = subprocess.run(
-        [browser, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120, check=True
-    ).stdout
-    charts = read_charts(dom)
+    charts = read_charts(render_page(out, tmp_path / "profile"))
     assert len(charts.charts) == 3 and charts.steps == 1
     assert sum(charts.points.values()) == 90
     shot = tmp_path / "shot.png"
-    subprocess.run(
-        [browser, *flags, f"--screenshot={shot}", "--window-size=1200,900", out.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    width, height, pixels = png_pixels(shot)
+    render_page(out, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1200,900")
+    width, height, pixels = headless.pixels(shot)
     assert (width, height) == (1200, 900)
-    white = bytes((255, 255, 255))
+    white = (255, 255, 255)
     drawn = sum(pixel != white for pixel in pixels)
     assert drawn > 0.02 * len(pixels), "the screenshot is blank"
     blue = sum(pixel[2] > 150 and pixel[0] < 60 for pixel in pixels)  # the series lines

@@ -4,13 +4,11 @@ each failing test's profile and allocations; rendered for real in headless Chrom
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from pngread import colour_counts
+from headless import colour_counts, render_page
 from reportdata import record, sample_report
 
 from pytest_perfgate.reports.chart import COLOURS, LABEL_WIDTH, PLOT_WIDTH, axis_end
@@ -165,46 +163,12 @@ def test_written_by_the_option(pytester: pytest.Pytester) -> None:
     ]
 
 
-def chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def test_chromium_draws_the_chart(tmp_path: Path) -> None:
-    browser = chromium()
-    if browser is None:
-        pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium)")
     page = tmp_path / "report.html"
     page.write_text(render(sample_report()), encoding="utf-8")
     screenshot = tmp_path / "report.png"
-    completed = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=900,520",
-            "--hide-scrollbars",
-            f"--screenshot={screenshot}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    check_chart(completed.stdout)  # the DOM the browser built holds the chart
+    dom = render_page(page, tmp_path / "profile", "--window-size=900,520", f"--screenshot={screenshot}")
+    check_chart(dom)  # the DOM the browser built holds the chart
     colours = colour_counts(screenshot)
     total = sum(colours.values())
     assert total == 900 * 520

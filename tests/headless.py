@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import struct
+import subprocess
 import zlib
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 
 def pixels(path: Path) -> tuple[int, int, list[tuple[int, int, int]]]:
@@ -56,3 +60,40 @@ def pixels(path: Path) -> tuple[int, int, list[tuple[int, int, int]]]:
 
 def colour_counts(path: Path) -> Counter[tuple[int, int, int]]:
     return Counter(pixels(path)[2])
+
+
+def chromium() -> str:
+    """The headless browser's executable; skips the test, saying why, where there is none."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium)")
+
+
+def render_page(page: Path, profile: Path, *extra: str) -> str:
+    """Load a local page in headless Chromium with ``extra`` flags; return the DOM it built."""
+    completed = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            *extra,
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
