@@ -15,8 +15,10 @@ from dataclasses import replace
 
 import pytest
 
-from . import keys
+from . import baseline, keys, noise
+from .measure.contention import Span
 from .measure.memory import resolve_backend, traced
+from .measure.sampling import benchmark_iterations
 from .measure.timing import Timing, benchmark_timing
 from .record import FAIL, NOT_MEASURED, WARN, Record
 from .targets import Gate
@@ -35,12 +37,17 @@ def conclude(record: Record) -> None:
         warnings.warn(PerfgateWarning(record.message), stacklevel=3)
 
 
-def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
+def judge_benchmark_test(item: pytest.Item, gate: Gate, span: Span) -> Record:
     """A test that used pytest-benchmark's own fixture: its rounds against the time budget."""
     settings = item.config.stash[keys.SETTINGS]
     benchmark = item.funcargs["benchmark"]  # type: ignore[attr-defined]
     timing, reason = benchmark_timing(benchmark, item.config)
-    return judge(
+    decision = None
+    if timing is not None:
+        iterations = benchmark_iterations(benchmark)
+        decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, None, iterations)
+        timing = decision.timing
+    record = judge(
         item.nodeid,
         gate,
         timing=timing,
@@ -50,6 +57,7 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate) -> Record:
         mode=settings.mode,
         memory_required=False,
     )
+    return record if decision is None else decision.apply(record)
 
 
 def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
@@ -60,17 +68,23 @@ def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, objec
         item.stash[keys.RECORD] = judge(item.nodeid, gate, timing=None, memory=None, mode="off")
         return result
     backend = resolve_backend(settings.memory_backend)
+    watch = noise.watch_for(item.config)
     with traced(backend) as peak:
+        watch.start()
         start = time.perf_counter()
         result = yield
         elapsed = time.perf_counter() - start
-    item.stash[keys.RECORD] = judge(
+        span = watch.stop()
+    timing = Timing(data=[elapsed], method="one call of the test body", traced=True)
+    decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, sampler=None)
+    record = judge(
         item.nodeid,
         gate,
-        timing=Timing(data=[elapsed], method="one call of the test body", traced=True),
+        timing=decision.timing,
         memory=peak.result,
         mode=settings.mode,
     )
+    item.stash[keys.RECORD] = decision.apply(record)
     return result
 
 
@@ -108,14 +122,19 @@ def gate_call(item: pytest.Item) -> Generator[None, object, object]:
             result = yield  # the fixture measures, judges and concludes inside the body
         elif "benchmark" in fixturenames:
             assert gate is not None
+            watch = noise.watch_for(item.config)
+            watch.start()
             result = yield
-            item.stash[keys.RECORD] = judge_benchmark_test(item, gate)
+            item.stash[keys.RECORD] = judge_benchmark_test(item, gate, watch.stop())
         else:
             assert gate is not None
             result = yield from measure_body(item, gate)
     except BaseException as error:
         finalize(item, gate, error)
         raise
+    if "perfgate" not in fixturenames:
+        settings = item.config.stash[keys.SETTINGS]
+        item.stash[keys.RECORD] = baseline.review(item.config, item.stash[keys.RECORD], settings.mode)
     finalize(item, gate, None)
     if "perfgate" not in fixturenames:
         conclude(item.stash[keys.RECORD])

@@ -6,7 +6,7 @@ from collections.abc import Generator
 
 import pytest
 
-from . import gating, hooks, keys, markers
+from . import baseline, gating, hooks, keys, machine, markers
 from .fixture import perfgate
 from .reports.collector import PerfgateReports
 from .settings import add_options, load_settings
@@ -26,17 +26,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", markers.marker_help())
     settings = load_settings(config)
     config.stash[keys.SETTINGS] = settings
-    config.stash[keys.TIME_SCALE] = settings.scale
+    config.stash[keys.TIME_SCALE] = machine.time_scale(config, settings)
+    baseline.configure(config, settings.max_regression)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(PerfgateReports(config, settings), "perfgate-reports")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = config.stash[keys.SETTINGS]
-    return (
+    return [
         f"perfgate: stat={settings.stat}, mode={settings.mode}, scale={config.stash[keys.TIME_SCALE]:g}, "
-        f"memory={settings.memory_backend}, targets={len(settings.targets)}"
-    )
+        f"memory={settings.memory_backend}, targets={len(settings.targets)}",
+        *machine.header_lines(config),
+    ]
 
 
 @pytest.hookimpl(tryfirst=True)

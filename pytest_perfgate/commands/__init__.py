@@ -18,3 +18,12 @@ Configure = Callable[[argparse.ArgumentParser], None]
 
 #: name -> (one-line help, configure function)
 COMMANDS: dict[str, tuple[str, Configure]] = {}
+
+
+def _register() -> None:
+    from . import calibrate
+
+    COMMANDS["calibrate"] = (calibrate.HELP, calibrate.configure)
+
+
+_register()

@@ -1,0 +1,55 @@
+"""``perfgate calibrate``: this machine's score for the fixed reference workload."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+
+from ..measure.contention import machine_score
+from . import CommandError
+
+HELP = "measure this machine's speed score (for reference_score in [tool.perfgate])"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        metavar="N",
+        help="measure N times (0.2 s each) and print the median (default 5)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    repeat: int = arguments.repeat
+    if repeat < 1:
+        raise CommandError(f"--repeat must be at least 1, not {repeat}")
+    scores = [machine_score() for _ in range(repeat)]
+    score = statistics.median(scores)
+    spread = (max(scores) - min(scores)) / score
+    if arguments.json:
+        print(
+            json.dumps(
+                {
+                    "score": round(score),
+                    "scores": [round(value, 1) for value in scores],
+                    "python": platform.python_version(),
+                    "implementation": sys.implementation.name,
+                    "machine": platform.machine(),
+                }
+            )
+        )
+        return 0
+    print(f"machine score: {score:.0f}")
+    print(
+        f"  {repeat} measurements, {min(scores):.0f} to {max(scores):.0f} ({spread:.1%} spread); "
+        f"{sys.implementation.name} {platform.python_version()} on {platform.machine()}"
+    )
+    print(f"  budgets written on this machine: put reference_score = {score:.0f} under [tool.perfgate]")
+    return 0
