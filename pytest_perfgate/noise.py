@@ -191,8 +191,9 @@ class Decision:
 
     @property
     def contention(self) -> dict[str, Any]:
-        factor = max(attempt.factor for attempt in self.attempts)
-        sources = {batch.span.source for attempt in self.attempts for batch in attempt.batches}
+        worst = max(self.attempts, key=lambda attempt: attempt.factor)
+        factor = worst.factor
+        sources = {batch.span.source for batch in worst.batches}
         probe_factors = [
             value
             for attempt in self.attempts

@@ -1,0 +1,89 @@
+"""The machine's state: run-queue wait, the reference probe, spans, the machine score."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_perfgate.measure.contention import (
+    ReferenceProbe,
+    Span,
+    Watch,
+    machine_score,
+    reference_work,
+    run_queue_wait,
+)
+
+
+def test_reference_work_is_deterministic() -> None:
+    assert reference_work(1000) == reference_work(1000)
+    assert reference_work(1000) != reference_work(2000)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the run-queue wait is read from /proc")
+def test_run_queue_wait_is_a_growing_number_on_linux() -> None:
+    first = run_queue_wait()
+    second = run_queue_wait()
+    assert first is not None and second is not None
+    assert 0 <= first <= second
+
+
+def test_span_factor_from_the_run_queue_wait() -> None:
+    assert Span(wall_s=2.0, waited_s=1.0).factor == pytest.approx(2.0)
+    assert Span(wall_s=2.0, waited_s=0.0).factor == 1.0
+    assert Span(wall_s=2.0, waited_s=1.0).source == "run-queue"
+
+
+def test_span_factor_from_probes_where_the_wait_is_unknown() -> None:
+    span = Span(wall_s=1.0, waited_s=None, probe_factors=(1.5, 2.5))
+    assert span.factor == pytest.approx(2.0)
+    assert span.source == "probe"
+    assert span.probe_factor == pytest.approx(2.0)
+    assert Span(wall_s=1.0, waited_s=None, probe_factors=(0.8,)).factor == 1.0  # never below 1
+    assert Span(wall_s=1.0, waited_s=None).factor == 1.0
+
+
+class FakeProbe:
+    def __init__(self, factors: list[float]) -> None:
+        self.factors = iter(factors)
+
+    def factor(self) -> float:
+        return next(self.factors)
+
+
+def counter(values: list[float]) -> Iterator[float]:
+    yield from values
+
+
+def test_watch_measures_wall_wait_and_probes() -> None:
+    clock = counter([10.0, 13.0])
+    waits = counter([1.0, 2.5])
+    watch = Watch(FakeProbe([1.2, 1.8]), waited=lambda: next(waits), clock=lambda: next(clock))
+    watch.start()
+    span = watch.stop()
+    assert span.wall_s == 3.0
+    assert span.waited_s == 1.5
+    assert span.probe_factors == (1.2, 1.8)
+    assert span.factor == pytest.approx(2.0)
+
+
+def test_watch_without_run_queue_uses_the_probe() -> None:
+    watch = Watch(FakeProbe([3.0, 3.0]), waited=lambda: None)
+    watch.start()
+    span = watch.stop()
+    assert span.waited_s is None
+    assert span.factor == pytest.approx(3.0)
+
+
+def test_reference_probe_baseline_is_the_fastest_run() -> None:
+    probe = ReferenceProbe(loops=2000, runs=3)
+    baseline = probe.baseline
+    assert baseline > 0
+    assert probe.baseline == baseline  # taken once
+    assert probe.factor() > 0
+
+
+def test_machine_score_is_positive_and_cheap() -> None:
+    assert machine_score(budget_s=0.02) > 0
