@@ -128,12 +128,12 @@ class Comparison:
         phrases = []
         if self.too_slow():
             assert self.min_speedup is not None
-            speedups = ", ".join(f"{pairs.speedup:.3g}x" for pairs in self.attempts)
+            speedups = ", ".join(times(pairs.speedup) for pairs in self.attempts)
             repeated = (
                 f" in all {len(self.attempts)} measurements ({speedups})" if len(self.attempts) > 1 else ""
             )
             phrases.append(
-                f"candidate {self.final.speedup:.3g}x as fast as baseline "
+                f"candidate {times(self.final.speedup)} as fast as baseline "
                 f"(95% CI {_interval_text(self.final.interval)}) < required {self.min_speedup:g}x"
                 + repeated
                 + (" [marginal]" if self.marginal else "")
@@ -142,7 +142,7 @@ class Comparison:
             assert self.memory is not None and self.max_memory_ratio is not None
             candidate, baseline = self.memory
             phrases.append(
-                f"candidate peak {format_memory(candidate.peak_bytes)} is {self.memory_ratio:.3g}x "
+                f"candidate peak {format_memory(candidate.peak_bytes)} is {times(self.memory_ratio or 0)} "
                 f"baseline's {format_memory(baseline.peak_bytes)} > allowed {self.max_memory_ratio:g}x"
             )
         return phrases
@@ -150,7 +150,7 @@ class Comparison:
     def summary(self) -> str:
         """One line for the terminal."""
         text = (
-            f"compare: candidate {self.final.speedup:.3g}x as fast as baseline "
+            f"compare: candidate {times(self.final.speedup)} as fast as baseline "
             f"(95% CI {_interval_text(self.final.interval)}, {len(self.final.ratios)} pairs x "
             f"{self.iterations} calls)"
         )
@@ -159,7 +159,7 @@ class Comparison:
         if self.marginal:
             text += " [marginal]"
         if self.memory_ratio is not None:
-            text += f"; memory {self.memory_ratio:.3g}x baseline's"
+            text += f"; memory {times(self.memory_ratio)} baseline's"
             if self.max_memory_ratio is not None:
                 text += f" (allowed <= {self.max_memory_ratio:g}x)"
         return text
@@ -191,11 +191,16 @@ class Comparison:
         }
 
 
+def times(ratio: float) -> str:
+    """A ratio as "3.2x", "0.0052x" or "1670x"."""
+    return f"{ratio:.0f}x" if ratio >= 1000 else f"{ratio:.3g}x"
+
+
 def _interval_text(bounds: Interval | None) -> str:
     if bounds is None:
         return "n/a"
     low, high = bounds
-    return f"{'?' if low is None else f'{low:.3g}x'}-{'?' if high is None else f'{high:.3g}x'}"
+    return f"{'?' if low is None else times(low)}-{'?' if high is None else times(high)}"
 
 
 def calibrate_iterations(calls: tuple[Callable[[], Any], Callable[[], Any]], round_s: float = ROUND_S) -> int:
