@@ -6,8 +6,10 @@ The verdict asks the measurement for more rounds through a :class:`~.measure.sam
    machine slowed it down (the run-queue wait where the kernel reports it, else the reference probe).
    Above :data:`CONTENDED`, rounds are judged with the other processes' time taken out (per round:
    wall minus run-queue wait; without per-round figures: wall / factor, never below the round's own CPU
-   time). pytest-benchmark's rounds have no per-round figures: when they were taken on a busy machine and
-   are not clearly within the limit as they stand, they are set aside and measured again here.
+   time). pytest-benchmark's rounds have no per-round figures, only their batch's total wait: taken on a
+   busy machine and not clearly within the limit as they stand, they get the total wait taken off the
+   slowest rounds (:func:`level_off`); if that leaves them clearly within 80% of the limit they are
+   judged so, otherwise they are set aside and measured again here, round by round.
 2. Confidence. While the 95% interval of the statistic (see :mod:`.measure.intervals`) holds the limit,
    more rounds are taken (doubling, within ``max_time`` per test). If it still holds it, the verdict is
    decided on the point estimate and marked marginal.
@@ -39,6 +41,12 @@ from .targets import Gate
 
 #: A batch that ran this much slower than on a quiet machine is contended.
 CONTENDED = 1.10
+#: A fresh attempt starts with about this many seconds of rounds, and at least this many rounds.
+FRESH_S = 0.25
+MIN_FRESH_ROUNDS = 20
+#: Contended pytest-benchmark rounds whose total wait, taken off the slowest rounds, leaves them this
+#: far within the limit are judged so; closer to it, they are measured again round by round.
+LEVELLED_MARGIN = 0.8
 
 
 def level_off(rounds: Sequence[float], excess: float) -> list[float]:
@@ -254,15 +262,15 @@ def _extend(attempt: Attempt, limit: float, sampler: Sampler, policy: Policy, de
         attempt.add(sampler.take(rounds))
 
 
-def _rounds_for(first: Batch, policy: Policy, deadline: float) -> int:
-    """Rounds of a fresh attempt: as many as the first, fewer if they would not fit in max_time.
+def _rounds_for(first: Batch) -> int:
+    """Rounds a fresh attempt (re-measurement, confirmation) starts with; more follow as needed.
 
-    A fresh attempt always runs, even after max_time, as long as the first attempt's length.
+    About :data:`FRESH_S` worth of rounds, at least :data:`MIN_FRESH_ROUNDS` (enough for an
+    interval), never more than the first attempt had; a fresh attempt whose interval holds the limit
+    then takes more like any other. It always runs, even when max_time is spent.
     """
-    wanted = len(first.wall)
-    per_round = first.elapsed_s / wanted if first.elapsed_s > 0 else statistic(first.wall, "median")
-    budget = max(deadline - policy.clock(), first.elapsed_s)
-    return max(1, min(wanted, math.floor(budget / max(per_round, 1e-9))))
+    per_round = max(statistic(first.wall, "median") * first.iterations, 1e-9)
+    return max(1, min(len(first.wall), max(MIN_FRESH_ROUNDS, math.floor(FRESH_S / per_round))))
 
 
 def settle(
@@ -286,11 +294,17 @@ def settle(
     contended = first.span.factor > CONTENDED
     if contended and first.wait is None and sampler is not None:
         current.add(first, correct=False)
-        if not current.clearly_under(limit):
+        levelled, _ = corrected_rounds(first)
+        if current.clearly_under(limit):
+            pass  # within the limit even as measured: contention only made it look slower
+        elif limit is not None and current.clearly_under(limit * LEVELLED_MARGIN, levelled):
+            current = Attempt(stat)
+            current.add(first)  # far within the limit once the total wait is taken out
+        else:
             current.set_aside = f"contended ({first.span.factor:.2f}x slower than quiet)"
             attempts.append(current)
             current = Attempt(stat)
-            current.add(sampler.take(_rounds_for(first, policy, deadline)))
+            current.add(sampler.take(_rounds_for(first)))
             action = "remeasured"
             notes.append(
                 f"contention: the machine was busy ({first.span.factor:.2f}x slower than quiet) during "
@@ -307,7 +321,7 @@ def settle(
             break
         confirmations -= 1
         current = Attempt(stat)
-        current.add(sampler.take(_rounds_for(first, policy, deadline)))
+        current.add(sampler.take(_rounds_for(first)))
     final = current
     counted = [attempt for attempt in attempts if not attempt.set_aside]
     if any(attempt.corrected for attempt in counted) and action == "none":
@@ -386,7 +400,13 @@ def settle_for(
     iterations: int = 1,
 ) -> Decision:
     """Settle the time verdict of rounds pytest-benchmark (or a test body) measured during ``span``."""
-    first = Batch(
+    first = first_batch(timing, span, iterations)
+    return settle(first, gate.stat, limit_for(config, nodeid, gate), sampler, policy_for(config))
+
+
+def first_batch(timing: Timing, span: Span, iterations: int = 1) -> Batch:
+    """The rounds pytest-benchmark (or a test body) measured during ``span``, as the first batch."""
+    return Batch(
         wall=list(timing.data),
         span=span,
         source=timing.method,
@@ -394,4 +414,3 @@ def settle_for(
         traced=timing.traced,
         iterations=iterations,
     )
-    return settle(first, gate.stat, limit_for(config, nodeid, gate), sampler, policy_for(config))

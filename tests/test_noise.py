@@ -6,12 +6,13 @@ the sampler advances, so nothing here depends on the machine's timing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 import pytest
 
 from pytest_perfgate.measure.contention import Span
-from pytest_perfgate.measure.sampling import Batch
+from pytest_perfgate.measure.sampling import Batch, CallSampler
 from pytest_perfgate.noise import CONTENDED, Policy, corrected_rounds, level_off, settle
 from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
 
@@ -155,18 +156,30 @@ def probe_span(factor: float) -> Callable[[Sequence[float]], Span]:
     return lambda wall: Span(wall_s=sum(wall), waited_s=None, probe_factors=(factor, factor))
 
 
-def test_contended_benchmark_rounds_are_measured_again() -> None:
+def test_contended_benchmark_rounds_near_the_budget_are_measured_again() -> None:
     clock = FakeClock()
-    # pytest-benchmark's rounds ran on a machine the probe says was 2x slower: 12 ms against 10 ms.
-    first = Batch(wall=[0.012] * 10, span=probe_span(2.0)([0.12]), source="pytest-benchmark")
+    # pytest-benchmark's rounds ran on a machine the probe says was 1.3x slower: 12 ms against 10 ms,
+    # about 9.2 ms without the wait: too near the budget to trust a correction spread over the batch.
+    first = Batch(wall=[0.012] * 10, span=probe_span(1.3)([0.12]), source="pytest-benchmark")
     sampler = FakeSampler(lambda i: 0.008, clock)  # quiet again: 8 ms
     decision = settle(first, "median", 0.010, sampler, Policy(clock=clock))
     assert decision.action == "remeasured"
     assert decision.attempts[0].set_aside.startswith("contended")
     assert decision.attempts[-1].value == 0.008
-    assert decision.contention["factor"] == 2.0
+    assert decision.contention["factor"] == 1.3
     assert decision.contention["probes"] == 2
     assert decision.contention["source"] == "probe"
+
+
+def test_contended_benchmark_rounds_far_within_the_budget_once_corrected_are_kept() -> None:
+    clock = FakeClock()
+    # 2x slower: 12 ms as measured, 6 ms with the total wait taken out, far within 10 ms.
+    first = Batch(wall=[0.012] * 10, span=probe_span(2.0)([0.12]), source="pytest-benchmark")
+    sampler = FakeSampler(lambda i: 0.008, clock)
+    decision = settle(first, "median", 0.010, sampler, Policy(clock=clock))
+    assert sampler.calls == []
+    assert decision.action == "corrected"
+    assert decision.timing.data == [pytest.approx(0.006)] * 10
 
 
 def test_contended_rounds_already_within_budget_are_kept() -> None:
@@ -265,3 +278,36 @@ def test_marginal_reaches_junit_properties() -> None:
     record = Record("t.py::test", None, PASS, marginal=True)
     assert ("perfgate.marginal", "true") in record.to_properties()
     assert ("perfgate.marginal", "true") not in Record("t.py::test", None, PASS).to_properties()
+
+
+class ConstantProbe:
+    """A probe that always says the machine runs ``value`` times slower than at the session's start."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.calls = 0
+
+    def factor(self) -> float:
+        self.calls += 1
+        return self.value
+
+
+def test_an_injected_probe_drives_the_correction_through_a_real_sampler() -> None:
+    probe = ConstantProbe(1.5)
+    # Where the kernel tells nothing (waited -> None), the probe's factor is all there is.
+    sampler = CallSampler(time.sleep, args=(0.002,), probe=probe, waited=lambda: None)
+    first = Batch(
+        wall=[0.003] * 10, span=Span(wall_s=0.03, waited_s=None, probe_factors=(1.5, 1.5)), source="x"
+    )
+    decision = settle(first, "median", 0.0024, sampler, Policy(confirm=0))
+    assert decision.action == "remeasured"
+    counted = decision.attempts[-1]
+    assert counted.corrected and probe.calls >= 2
+    assert counted.judged == [pytest.approx(wall / 1.5) for wall in counted.raw]
+    assert decision.contention == {
+        "factor": 1.5,
+        "probes": 2 + probe.calls,
+        "action": "remeasured",
+        "source": "probe",
+        "probe_factor": 1.5,
+    }
