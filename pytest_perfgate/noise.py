@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from . import baseline, keys
-from .measure.contention import ReferenceProbe, Span, Watch
+from .measure.contention import CONTENDED, ReferenceProbe, Span, Watch
 from .measure.intervals import Interval, contains, has_interval, interval, is_bounded
 from .measure.sampling import Batch, Sampler
 from .measure.stats import statistic
@@ -39,8 +39,6 @@ from .quantities import format_time
 from .record import FAIL, Record
 from .targets import Gate
 
-#: A batch that ran this much slower than on a quiet machine is contended.
-CONTENDED = 1.10
 #: A fresh attempt starts with about this many seconds of rounds, and at least this many rounds.
 FRESH_S = 0.25
 MIN_FRESH_ROUNDS = 20
@@ -85,17 +83,23 @@ def corrected_rounds(batch: Batch) -> tuple[list[float], bool]:
     if factor <= CONTENDED:
         return walls, False
     if batch.wait is not None:
+        # Each round's own time, at the speed the CPU had at the session's start.
         cpus = batch.cpu if batch.cpu is not None else [0.0] * len(walls)
         return [
-            max(wall - wait, min(cpu, wall), wall * 1e-3)
+            max(wall - wait, min(cpu, wall), wall * 1e-3) / span.speed
             for wall, wait, cpu in zip(walls, batch.wait, cpus, strict=True)
         ], True
     if batch.cpu is not None:
-        return [min(wall, max(wall / factor, cpu)) for wall, cpu in zip(walls, batch.cpu, strict=True)], True
-    waited = span.waited_s if span.waited_s is not None else span.wall_s * (1 - 1 / factor)
+        return [
+            min(wall, max(wall / factor, cpu / span.speed))
+            for wall, cpu in zip(walls, batch.cpu, strict=True)
+        ], True
     rounds_s = sum(walls) * batch.iterations
     share = min(1.0, rounds_s / span.wall_s) if span.wall_s > 0 else 1.0
-    return level_off(walls, waited * share / batch.iterations), True
+    if span.waited_s is not None:
+        levelled = level_off(walls, span.waited_s * share / batch.iterations)
+        return [value / span.speed for value in levelled], True
+    return level_off(walls, span.wall_s * (1 - 1 / factor) * share / batch.iterations), True
 
 
 @dataclass

@@ -36,6 +36,12 @@ def test_span_factor_from_the_run_queue_wait() -> None:
     assert Span(wall_s=2.0, waited_s=1.0).source == "run-queue"
 
 
+def test_span_speed_is_the_fastest_probe_above_the_threshold() -> None:
+    assert Span(wall_s=1.0, waited_s=0.0, probe_factors=(1.05, 1.5)).speed == 1.0
+    assert Span(wall_s=1.0, waited_s=0.0, probe_factors=(1.6, 1.5)).speed == 1.5
+    assert Span(wall_s=2.0, waited_s=1.0, probe_factors=(1.5, 1.5)).factor == pytest.approx(3.0)
+
+
 def test_span_factor_from_probes_where_the_wait_is_unknown() -> None:
     span = Span(wall_s=1.0, waited_s=None, probe_factors=(1.5, 2.5))
     assert span.factor == pytest.approx(2.0)
@@ -60,17 +66,19 @@ def counter(values: list[float]) -> Iterator[float]:
 def test_watch_measures_wall_wait_and_probes() -> None:
     clock = counter([10.0, 13.0])
     waits = counter([1.0, 2.5])
-    watch = Watch(FakeProbe([1.2, 1.8]), waited=lambda: next(waits), clock=lambda: next(clock))
+    probe = FakeProbe([1.2, 1.0, 1.1, 1.8, 1.05, 1.3])
+    watch = Watch(probe, waited=lambda: next(waits), clock=lambda: next(clock))
     watch.start()
     span = watch.stop()
     assert span.wall_s == 3.0
     assert span.waited_s == 1.5
-    assert span.probe_factors == (1.2, 1.8)
+    assert span.probe_factors == (1.2, 1.0, 1.1, 1.8, 1.05, 1.3)  # three at each end
+    assert span.speed == 1.0  # the fastest probe ran at full speed
     assert span.factor == pytest.approx(2.0)
 
 
 def test_watch_without_run_queue_uses_the_probe() -> None:
-    watch = Watch(FakeProbe([3.0, 3.0]), waited=lambda: None)
+    watch = Watch(FakeProbe([3.0, 3.0]), waited=lambda: None, probes_per_end=1)
     watch.start()
     span = watch.stop()
     assert span.waited_s is None

@@ -247,10 +247,19 @@ def test_corrected_rounds_leave_a_quiet_batch_alone() -> None:
 
 
 def test_corrected_rounds_never_go_below_cpu_time() -> None:
-    batch = Batch(
-        wall=[10.0], span=Span(wall_s=10.0, waited_s=None, probe_factors=(5.0,)), source="x", cpu=[4.0]
-    )
+    # The probes say the machine was loaded (mean 5x) but the CPU itself ran at full speed (fastest 1x).
+    span = Span(wall_s=10.0, waited_s=None, probe_factors=(1.0, 9.0))
+    batch = Batch(wall=[10.0], span=span, source="x", cpu=[4.0])
     assert corrected_rounds(batch) == ([4.0], True)
+
+
+def test_a_slower_cpu_seen_by_every_probe_is_corrected_too() -> None:
+    # No run-queue wait, but even the fastest probe ran 2x slower: a busy host or hyperthread sibling.
+    span = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.1, 2.2))
+    assert span.speed == 2.0 and span.factor == 2.0 and span.source == "run-queue+probe"
+    batch = Batch(wall=[0.02] * 10, span=span, source="x", wait=[0.0] * 10, cpu=[0.02] * 10)
+    rounds, corrected = corrected_rounds(batch)
+    assert corrected and rounds == [pytest.approx(0.01)] * 10
 
 
 def test_apply_fills_the_record() -> None:

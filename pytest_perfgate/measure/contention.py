@@ -2,7 +2,8 @@
 
 - The reference workload is a fixed piece of pure Python (integer arithmetic, a dict, a list, str).
 - The probe times about 1.5 ms of it. Its session baseline is the fastest of several runs at the
-  first measurement; later probes divided by the baseline give the slowdown factor of the machine.
+  first measurement; later probes divided by the baseline give the slowdown factor of the machine
+  (the fastest of a few says how fast the CPU runs now, their mean how loaded the machine is).
 - On Linux the kernel also counts how long this thread sat runnable but waiting for a CPU
   (``/proc/thread-self/schedstat``): the time other processes took from a measurement, exactly.
 - The machine score is the reference workload's speed: loop iterations per second / 10,000, from the
@@ -104,24 +105,44 @@ def run_queue_wait() -> float | None:
 WaitClock = Callable[[], "float | None"]
 
 
+#: A stretch that ran this much slower than on a quiet machine was contended.
+CONTENDED = 1.10
+#: Probe runs at each end of a stretch: their fastest tells the machine's speed, their mean its load.
+PROBES_PER_END = 3
+
+
 @dataclass(frozen=True)
 class Span:
-    """What the machine did during one stretch of measuring: wall time, CPU wait, probe factors."""
+    """What the machine did during one stretch of measuring: wall time, CPU wait, probe factors.
+
+    Two things slow a measurement down: other processes taking the CPU (the thread waits on the run
+    queue) and a slower CPU (a busy host, a sibling hyperthread, a lower clock), which the guest's
+    scheduler cannot see. The run-queue wait measures the first exactly; the fastest probe run around
+    the stretch measures the second, as its :attr:`speed`.
+    """
 
     wall_s: float
     waited_s: float | None
     probe_factors: tuple[float, ...] = ()
 
     @property
+    def speed(self) -> float:
+        """How much slower the CPU ran than at the session's start (1.0 below :data:`CONTENDED`)."""
+        if not self.probe_factors:
+            return 1.0
+        slowest = min(self.probe_factors)
+        return slowest if slowest > CONTENDED else 1.0
+
+    @property
     def factor(self) -> float:
         """How much longer the stretch took than it would have on a quiet machine (>= 1).
 
-        From the run-queue wait where the kernel reports it (wall / (wall - wait)), else the mean
-        of the probe factors around the stretch.
+        Where the kernel reports the run-queue wait: wall / (wall - wait) times the :attr:`speed`;
+        elsewhere the mean of the probe factors around the stretch (both effects at once).
         """
         if self.waited_s is not None and self.wall_s > 0:
             busy = max(self.wall_s - self.waited_s, self.wall_s * 1e-3)
-            return max(1.0, self.wall_s / busy)
+            return max(1.0, self.wall_s / busy * self.speed)
         if self.probe_factors:
             return max(1.0, sum(self.probe_factors) / len(self.probe_factors))
         return 1.0
@@ -129,7 +150,7 @@ class Span:
     @property
     def source(self) -> str:
         if self.waited_s is not None:
-            return "run-queue"
+            return "run-queue+probe" if self.speed > 1.0 else "run-queue"
         return "probe" if self.probe_factors else "none"
 
     @property
@@ -147,24 +168,30 @@ class Watch:
         probe: Probe | None,
         waited: WaitClock = run_queue_wait,
         clock: Callable[[], float] = time.perf_counter,
+        probes_per_end: int = PROBES_PER_END,
     ) -> None:
         self.probe = probe
         self.waited = waited
         self.clock = clock
+        self.probes_per_end = probes_per_end
         self._factors: list[float] = []
         self._start = 0.0
         self._wait0: float | None = None
 
+    def _probe(self) -> list[float]:
+        if self.probe is None:
+            return []
+        return [self.probe.factor() for _ in range(self.probes_per_end)]
+
     def start(self) -> None:
-        self._factors = [] if self.probe is None else [self.probe.factor()]
+        self._factors = self._probe()
         self._wait0 = self.waited()
         self._start = self.clock()
 
     def stop(self) -> Span:
         wall = self.clock() - self._start
         wait1 = self.waited()
-        if self.probe is not None:
-            self._factors.append(self.probe.factor())
+        self._factors += self._probe()
         waited = None if self._wait0 is None or wait1 is None else max(0.0, wait1 - self._wait0)
         return Span(wall_s=wall, waited_s=waited, probe_factors=tuple(self._factors))
 
