@@ -76,7 +76,7 @@ def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, objec
         elapsed = time.perf_counter() - start
         span = watch.stop()
     timing = Timing(data=[elapsed], method="one call of the test body", traced=True)
-    decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, sampler=None)
+    decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, None, whole=True)
     record = judge(
         item.nodeid,
         gate,

@@ -72,34 +72,33 @@ def level_off(rounds: Sequence[float], excess: float) -> list[float]:
 def corrected_rounds(batch: Batch) -> tuple[list[float], bool]:
     """The batch's rounds with other processes' time taken out, and whether it was contended.
 
-    Per round where the wait of each round is known (wall - wait, never below its CPU time); else,
-    with per-round CPU times, wall / factor never below the CPU time; else the total wait (measured,
-    or implied by the probe's factor) in proportion to the rounds' share of the batch, levelled off
-    the slowest rounds.
+    With per-round CPU times, each round's own time is its wall time less its run-queue wait (measured,
+    or where the kernel does not say, implied by the probes: CPU time x (load - 1)), with its CPU part
+    brought back to the speed the CPU had at the session's start; sleeping and I/O are left as they
+    are. With totals only (pytest-benchmark's rounds), the total wait is taken off the slowest rounds
+    (:func:`level_off`) and the CPU's speed is left alone, since how much of a round was CPU is unknown.
     """
     span = batch.span
-    factor = span.factor
     walls = list(batch.wall)
-    if factor <= CONTENDED:
+    if span.factor <= CONTENDED:
         return walls, False
-    if batch.wait is not None:
-        # Each round's own time, at the speed the CPU had at the session's start.
-        cpus = batch.cpu if batch.cpu is not None else [0.0] * len(walls)
-        return [
-            max(wall - wait, min(cpu, wall), wall * 1e-3) / span.speed
-            for wall, wait, cpu in zip(walls, batch.wait, cpus, strict=True)
-        ], True
+    speed = span.speed
     if batch.cpu is not None:
+        if batch.wait is not None:
+            waits = list(batch.wait)
+        else:
+            load = max(1.0, span.factor / speed)
+            waits = [cpu * (load - 1) for cpu in batch.cpu]
         return [
-            min(wall, max(wall / factor, cpu / span.speed))
-            for wall, cpu in zip(walls, batch.cpu, strict=True)
+            min(wall, max(wall - wait - cpu * (1 - 1 / speed), min(cpu, wall) / speed, wall * 1e-3))
+            for wall, wait, cpu in zip(walls, waits, batch.cpu, strict=True)
         ], True
+    if batch.wait is not None:
+        return [max(wall - wait, wall * 1e-3) for wall, wait in zip(walls, batch.wait, strict=True)], True
     rounds_s = sum(walls) * batch.iterations
     share = min(1.0, rounds_s / span.wall_s) if span.wall_s > 0 else 1.0
-    if span.waited_s is not None:
-        levelled = level_off(walls, span.waited_s * share / batch.iterations)
-        return [value / span.speed for value in levelled], True
-    return level_off(walls, span.wall_s * (1 - 1 / factor) * share / batch.iterations), True
+    waited = span.waited_s if span.waited_s is not None else span.wall_s * (1 - 1 / span.factor)
+    return level_off(walls, waited * share / batch.iterations), True
 
 
 @dataclass
@@ -402,14 +401,19 @@ def settle_for(
     span: Span,
     sampler: Sampler | None,
     iterations: int = 1,
+    whole: bool = False,
 ) -> Decision:
     """Settle the time verdict of rounds pytest-benchmark (or a test body) measured during ``span``."""
-    first = first_batch(timing, span, iterations)
+    first = first_batch(timing, span, iterations, whole)
     return settle(first, gate.stat, limit_for(config, nodeid, gate), sampler, policy_for(config))
 
 
-def first_batch(timing: Timing, span: Span, iterations: int = 1) -> Batch:
-    """The rounds pytest-benchmark (or a test body) measured during ``span``, as the first batch."""
+def first_batch(timing: Timing, span: Span, iterations: int = 1, whole: bool = False) -> Batch:
+    """The rounds pytest-benchmark (or a test body) measured during ``span``, as the first batch.
+
+    ``whole``: the span is the one round (a test body), so its wait and CPU time are the round's.
+    """
+    single = whole and len(timing.data) == 1
     return Batch(
         wall=list(timing.data),
         span=span,
@@ -417,4 +421,6 @@ def first_batch(timing: Timing, span: Span, iterations: int = 1) -> Batch:
         elapsed_s=span.wall_s,
         traced=timing.traced,
         iterations=iterations,
+        wait=[span.waited_s] if single and span.waited_s is not None else None,
+        cpu=[span.cpu_s] if single and span.cpu_s is not None else None,
     )

@@ -6,12 +6,11 @@ the sampler advances, so nothing here depends on the machine's timing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 import pytest
 
-from pytest_perfgate.measure.contention import Span
+from pytest_perfgate.measure.contention import Span, reference_work
 from pytest_perfgate.measure.sampling import Batch, CallSampler
 from pytest_perfgate.noise import CONTENDED, Policy, corrected_rounds, level_off, settle
 from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
@@ -303,16 +302,21 @@ class ConstantProbe:
 
 def test_an_injected_probe_drives_the_correction_through_a_real_sampler() -> None:
     probe = ConstantProbe(1.5)
-    # Where the kernel tells nothing (waited -> None), the probe's factor is all there is.
-    sampler = CallSampler(time.sleep, args=(0.002,), probe=probe, waited=lambda: None)
-    first = Batch(
-        wall=[0.003] * 10, span=Span(wall_s=0.03, waited_s=None, probe_factors=(1.5, 1.5)), source="x"
-    )
+    # Where the kernel tells nothing (waited -> None), the probe's factor is all there is: every probe
+    # 1.5x slower means a CPU running at 2/3 of its speed, so the CPU part of each round counts 2/3.
+    sampler = CallSampler(reference_work, args=(15_000,), probe=probe, waited=lambda: None)
+    span = Span(wall_s=0.03, waited_s=None, probe_factors=(1.5, 1.5))
+    first = Batch(wall=[0.003] * 10, span=span, source="x")
     decision = settle(first, "median", 0.0024, sampler, Policy(confirm=0))
     assert decision.action == "remeasured"
     counted = decision.attempts[-1]
     assert counted.corrected and probe.calls >= 2
-    assert counted.judged == [pytest.approx(wall / 1.5) for wall in counted.raw]
+    batch = counted.batches[0]
+    assert batch.cpu is not None
+    # (never below the CPU time at full speed)
+    pairs = zip(batch.wall, batch.cpu, strict=True)
+    expected = [max(wall - cpu / 3, min(cpu, wall) / 1.5) for wall, cpu in pairs]
+    assert counted.judged[: len(expected)] == [pytest.approx(value) for value in expected]
     assert decision.contention == {
         "factor": 1.5,
         "probes": 2 + probe.calls,
@@ -320,3 +324,18 @@ def test_an_injected_probe_drives_the_correction_through_a_real_sampler() -> Non
         "source": "probe",
         "probe_factor": 1.5,
     }
+
+
+def test_a_slower_cpu_leaves_sleeping_alone() -> None:
+    # A round that slept 20 ms with 0.1 ms of CPU: a 2x slower CPU changes almost nothing of it.
+    span = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
+    batch = Batch(wall=[0.0201] * 10, span=span, source="x", wait=[0.0] * 10, cpu=[0.0001] * 10)
+    rounds, _ = corrected_rounds(batch)
+    assert rounds == [pytest.approx(0.02005)] * 10
+
+
+def test_totals_only_leave_the_cpu_speed_alone() -> None:
+    # pytest-benchmark's rounds: no per-round CPU time, so a slower CPU cannot be told from sleeping.
+    span = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
+    batch = Batch(wall=[0.02] * 10, span=span, source="pytest-benchmark")
+    assert corrected_rounds(batch) == ([0.02] * 10, True)

@@ -124,6 +124,8 @@ class Span:
     wall_s: float
     waited_s: float | None
     probe_factors: tuple[float, ...] = ()
+    #: CPU time of this thread during the stretch.
+    cpu_s: float | None = None
 
     @property
     def speed(self) -> float:
@@ -176,6 +178,7 @@ class Watch:
         self.probes_per_end = probes_per_end
         self._factors: list[float] = []
         self._start = 0.0
+        self._cpu0 = 0.0
         self._wait0: float | None = None
 
     def _probe(self) -> list[float]:
@@ -186,14 +189,16 @@ class Watch:
     def start(self) -> None:
         self._factors = self._probe()
         self._wait0 = self.waited()
+        self._cpu0 = time.thread_time()
         self._start = self.clock()
 
     def stop(self) -> Span:
         wall = self.clock() - self._start
+        cpu = time.thread_time() - self._cpu0
         wait1 = self.waited()
         self._factors += self._probe()
         waited = None if self._wait0 is None or wait1 is None else max(0.0, wait1 - self._wait0)
-        return Span(wall_s=wall, waited_s=waited, probe_factors=tuple(self._factors))
+        return Span(wall_s=wall, waited_s=waited, probe_factors=tuple(self._factors), cpu_s=cpu)
 
 
 def machine_score(budget_s: float = 0.2, clock: Callable[[], float] = time.perf_counter) -> float:
