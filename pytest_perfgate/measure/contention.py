@@ -41,42 +41,6 @@ def reference_work(loops: int) -> int:
     return total + len(table) + len("".join(text))
 
 
-def time_reference(loops: int, clock: Callable[[], float] = time.perf_counter) -> float:
-    """Seconds one run of the reference workload takes now."""
-    start = clock()
-    reference_work(loops)
-    return clock() - start
-
-
-class Probe(Protocol):
-    """Something that says how much slower the machine is now than at the session's start."""
-
-    def factor(self) -> float:
-        """Probe now / session baseline (1.0 on an idle machine; 2.0 when it runs at half speed)."""
-        ...
-
-
-class ReferenceProbe:
-    """The reference probe; its baseline (fastest of a few runs) is taken at first use."""
-
-    def __init__(self, loops: int = PROBE_LOOPS, runs: int = BASELINE_RUNS) -> None:
-        self.loops = loops
-        self.runs = runs
-        self._baseline: float | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def baseline(self) -> float:
-        with self._lock:
-            if self._baseline is None:
-                self._baseline = min(time_reference(self.loops) for _ in range(self.runs))
-            return self._baseline
-
-    def factor(self) -> float:
-        baseline = self.baseline
-        return time_reference(self.loops) / baseline
-
-
 class _RunQueue(threading.local):
     fd: int | None = None
     unavailable: bool = False
@@ -100,6 +64,64 @@ def run_queue_wait() -> float | None:
     except (OSError, IndexError, ValueError):
         _run_queue.unavailable = True
         return None
+
+
+def time_reference(
+    loops: int,
+    clock: Callable[[], float] = time.perf_counter,
+    waited: Callable[[], float | None] = lambda: None,
+) -> float:
+    """Seconds one run of the reference workload takes now (less any run-queue wait ``waited`` reports)."""
+    wait0 = waited()
+    start = clock()
+    reference_work(loops)
+    elapsed = clock() - start
+    wait1 = waited()
+    if wait0 is not None and wait1 is not None:
+        elapsed = max(elapsed - (wait1 - wait0), elapsed * 1e-3)
+    return elapsed
+
+
+class Probe(Protocol):
+    """Something that says how much slower the machine is now than at the session's start."""
+
+    def factor(self) -> float:
+        """Probe now / session baseline (1.0 on an idle machine; 2.0 when it runs at half speed)."""
+        ...
+
+
+class ReferenceProbe:
+    """The reference probe; its baseline (fastest of a few runs) is taken at first use.
+
+    Where the kernel reports the run-queue wait, each run's wait is taken out of its time, so the
+    probe measures the CPU's speed alone (the wait is measured apart); elsewhere it measures both.
+    """
+
+    def __init__(
+        self,
+        loops: int = PROBE_LOOPS,
+        runs: int = BASELINE_RUNS,
+        waited: Callable[[], float | None] = run_queue_wait,
+    ) -> None:
+        self.loops = loops
+        self.runs = runs
+        self.waited = waited
+        self._baseline: float | None = None
+        self._lock = threading.Lock()
+
+    def _time(self) -> float:
+        return time_reference(self.loops, waited=self.waited)
+
+    @property
+    def baseline(self) -> float:
+        with self._lock:
+            if self._baseline is None:
+                self._baseline = min(self._time() for _ in range(self.runs))
+            return self._baseline
+
+    def factor(self) -> float:
+        baseline = self.baseline
+        return self._time() / baseline
 
 
 WaitClock = Callable[[], "float | None"]
@@ -210,6 +232,6 @@ def machine_score(budget_s: float = 0.2, clock: Callable[[], float] = time.perf_
     runs = 0
     deadline = clock() + budget_s
     while runs < 20 or clock() < deadline:
-        best = min(best, time_reference(SCORE_LOOPS, clock))
+        best = min(best, time_reference(SCORE_LOOPS, clock, run_queue_wait))
         runs += 1
     return SCORE_LOOPS / best / SCORE_UNIT
