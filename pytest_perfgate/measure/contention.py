@@ -71,15 +71,20 @@ def time_reference(
     clock: Callable[[], float] = time.perf_counter,
     waited: Callable[[], float | None] = lambda: None,
 ) -> float:
-    """Seconds one run of the reference workload takes now (less any run-queue wait ``waited`` reports)."""
-    wait0 = waited()
+    """Seconds one run of the reference workload takes now, less any run-queue wait ``waited`` reports.
+
+    Where the wait is known, the time is taken around the wait readings too, so that a wait just
+    before or after the run cannot make the run look shorter than it was.
+    """
     start = clock()
+    wait0 = waited()
+    inner = clock()
     reference_work(loops)
-    elapsed = clock() - start
+    elapsed = clock() - inner
     wait1 = waited()
-    if wait0 is not None and wait1 is not None:
-        elapsed = max(elapsed - (wait1 - wait0), elapsed * 1e-3)
-    return elapsed
+    if wait0 is None or wait1 is None:
+        return elapsed
+    return max(clock() - start - (wait1 - wait0), elapsed * 1e-3)
 
 
 class Probe(Protocol):
@@ -219,7 +224,7 @@ class Watch:
         cpu = time.thread_time() - self._cpu0
         wait1 = self.waited()
         self._factors += self._probe()
-        waited = None if self._wait0 is None or wait1 is None else max(0.0, wait1 - self._wait0)
+        waited = None if self._wait0 is None or wait1 is None else min(wall, max(0.0, wait1 - self._wait0))
         return Span(wall_s=wall, waited_s=waited, probe_factors=tuple(self._factors), cpu_s=cpu)
 
 

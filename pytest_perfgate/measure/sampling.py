@@ -112,6 +112,7 @@ class CallSampler:
                     gc.disable()
                 for _ in range(rounds):
                     args, kwargs = self._arguments()
+                    outer0 = time.perf_counter()
                     wait0 = waited()
                     cpu0 = time.thread_time()
                     start = timer()
@@ -120,12 +121,15 @@ class CallSampler:
                     end = timer()
                     cpu1 = time.thread_time()
                     wait1 = waited()
+                    outer = time.perf_counter() - outer0
                     walls.append((end - start) / self.iterations)
                     cpus.append((cpu1 - cpu0) / self.iterations)
                     if wait0 is None or wait1 is None:
                         waits_known = False
                     else:
-                        waits.append(max(0.0, wait1 - wait0) / self.iterations)
+                        # Only the wait that cannot have fallen outside the timed part counts.
+                        outside = max(0.0, outer - (end - start))
+                        waits.append(max(0.0, wait1 - wait0 - outside) / self.iterations)
             finally:
                 if gc_was_enabled:
                     gc.enable()
