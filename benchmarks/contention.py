@@ -112,7 +112,7 @@ def run_once(fn: Callable[[], Any], budget: float, probe: ReferenceProbe, policy
     sampler = benchmark_sampler(benchmark, fn, (), {}, probe=probe)
     gate = Gate(target=None, time=budget, memory=None, stat="median", origin="fixture")
     first = first_batch(timing, span, benchmark_iterations(benchmark))
-    decision = settle(first, "median", budget, sampler, policy)
+    decision = settle(first, "median", budget, sampler, policy, probe)
     record = judge(
         "bench.py::test_workload",
         gate,

@@ -2,14 +2,16 @@
 
 The verdict asks the measurement for more rounds through a :class:`~.measure.sampling.Sampler`:
 
-1. Contention. Every batch of rounds carries a :class:`~.measure.contention.Span` saying how much the
-   machine slowed it down (the run-queue wait where the kernel reports it, else the reference probe).
-   Above :data:`CONTENDED`, rounds are judged with the other processes' time taken out (per round:
-   wall minus run-queue wait; without per-round figures: wall / factor, never below the round's own CPU
-   time). pytest-benchmark's rounds have no per-round figures, only their batch's total wait: taken on a
-   busy machine and not clearly within the limit as they stand, they get the total wait taken off the
-   slowest rounds (:func:`level_off`); if that leaves them clearly within 80% of the limit they are
-   judged so, otherwise they are set aside and measured again here, round by round.
+1. Contention. Every batch of rounds carries a :class:`~.measure.contention.Span` saying how long
+   other processes kept it from a CPU (the run-queue wait where the kernel reports it, else the load
+   the reference probe sees). Above :data:`CONTENDED`, rounds are judged with that time taken out
+   (per round: wall minus wait, never below the round's CPU time). pytest-benchmark's rounds have no
+   per-round figures, only their batch's total wait: taken on a busy machine and not clearly within
+   the limit as they stand, they get the total wait taken off the slowest rounds (:func:`level_off`);
+   if that leaves them clearly within 80% of the limit they are judged so, otherwise they are set
+   aside and measured again here, round by round. A slower CPU (a busy host), which the probe sees but
+   the scheduler does not, is not divided out; before confirming an over-limit time on a slow CPU the
+   verdict waits (within ``max_time``) for it to speed up again.
 2. Confidence. While the 95% interval of the statistic (see :mod:`.measure.intervals`) holds the limit,
    more rounds are taken (doubling, within ``max_time`` per test). If it still holds it, the verdict is
    decided on the point estimate and marked marginal.
@@ -30,7 +32,7 @@ from typing import Any
 import pytest
 
 from . import baseline, keys
-from .measure.contention import CONTENDED, ReferenceProbe, Span, Watch
+from .measure.contention import CONTENDED, PROBES_PER_END, Probe, ReferenceProbe, Span, Watch
 from .measure.intervals import Interval, contains, has_interval, interval, is_bounded
 from .measure.sampling import Batch, Sampler
 from .measure.stats import statistic
@@ -45,6 +47,10 @@ MIN_FRESH_ROUNDS = 20
 #: Contended pytest-benchmark rounds whose total wait, taken off the slowest rounds, leaves them this
 #: far within the limit are judged so; closer to it, they are measured again round by round.
 LEVELLED_MARGIN = 0.8
+#: Before a confirmation, wait up to this long (within max_time) for a slow CPU to speed up again,
+#: probing it every POLL_S seconds.
+SLOW_WAIT_S = 5.0
+POLL_S = 0.25
 
 
 def level_off(rounds: Sequence[float], excess: float) -> list[float]:
@@ -72,29 +78,25 @@ def level_off(rounds: Sequence[float], excess: float) -> list[float]:
 def corrected_rounds(batch: Batch) -> tuple[list[float], bool]:
     """The batch's rounds with other processes' time taken out, and whether it was contended.
 
-    With per-round CPU times, each round's own time is its wall time less its run-queue wait (measured,
-    or where the kernel does not say, implied by the probes: CPU time x (load - 1)), with its CPU part
-    brought back to the speed the CPU had at the session's start; sleeping and I/O are left as they
-    are. With totals only (pytest-benchmark's rounds), the total wait is taken off the slowest rounds
-    (:func:`level_off`) and the CPU's speed is left alone, since how much of a round was CPU is unknown.
+    Per round, its wall time less the time it waited for a CPU: measured where the kernel reports it,
+    else implied by the probes (CPU time x (load - 1)); never below its CPU time. With totals only
+    (pytest-benchmark's rounds), the total wait is taken off the slowest rounds (:func:`level_off`).
+
+    A slower CPU is not corrected: a pure-Python probe and a workload feel a busy host differently
+    (caches, memory bandwidth), and dividing by the probe could hide a real regression. Instead the
+    verdict waits for the CPU's speed to come back before a confirmation (see :func:`settle`).
     """
     span = batch.span
     walls = list(batch.wall)
     if span.factor <= CONTENDED:
         return walls, False
-    speed = span.speed
-    if batch.cpu is not None:
-        if batch.wait is not None:
-            waits = list(batch.wait)
-        else:
-            load = max(1.0, span.factor / speed)
-            waits = [cpu * (load - 1) for cpu in batch.cpu]
-        return [
-            min(wall, max(wall - wait - cpu * (1 - 1 / speed), min(cpu, wall) / speed, wall * 1e-3))
-            for wall, wait, cpu in zip(walls, waits, batch.cpu, strict=True)
-        ], True
-    if batch.wait is not None:
-        return [max(wall - wait, wall * 1e-3) for wall, wait in zip(walls, batch.wait, strict=True)], True
+    waits: list[float] | None = list(batch.wait) if batch.wait is not None else None
+    if waits is None and batch.cpu is not None:
+        waits = [cpu * (span.factor - 1) for cpu in batch.cpu]
+    if waits is not None:
+        cpus = batch.cpu if batch.cpu is not None else [0.0] * len(walls)
+        rounds = zip(walls, waits, cpus, strict=True)
+        return [max(wall - wait, min(cpu, wall), wall * 1e-3) for wall, wait, cpu in rounds], True
     rounds_s = sum(walls) * batch.iterations
     share = min(1.0, rounds_s / span.wall_s) if span.wall_s > 0 else 1.0
     waited = span.waited_s if span.waited_s is not None else span.wall_s * (1 - 1 / span.factor)
@@ -181,6 +183,7 @@ class Policy:
     confirm: int = 1
     max_time: float = 10.0
     clock: Callable[[], float] = time.perf_counter
+    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,8 @@ class Decision:
     attempts: list[Attempt]
     action: str
     notes: list[str]
+    #: Seconds spent waiting for a slow CPU to speed up again.
+    waited_s: float = 0.0
 
     @property
     def counted(self) -> list[Attempt]:
@@ -205,18 +210,16 @@ class Decision:
         worst = max(self.attempts, key=lambda attempt: attempt.factor)
         factor = worst.factor
         sources = {batch.span.source for batch in worst.batches}
-        probe_factors = [
-            value
-            for attempt in self.attempts
-            for batch in attempt.batches
-            for value in batch.span.probe_factors
-        ]
+        spans = [batch.span for attempt in self.attempts for batch in attempt.batches]
+        probe_factors = [value for span in spans for value in span.probe_factors]
         return {
             "factor": round(factor, 4),
             "probes": sum(attempt.probes for attempt in self.attempts),
             "action": self.action,
             "source": "run-queue" if "run-queue" in sources else ("probe" if "probe" in sources else "none"),
             "probe_factor": round(max(probe_factors), 4) if probe_factors else None,
+            "speed": round(max((span.speed for span in spans), default=1.0), 4),
+            "waited_s": round(self.waited_s, 3),
         }
 
     def apply(self, record: Record) -> Record:
@@ -282,6 +285,7 @@ def settle(
     limit: float | None,
     sampler: Sampler | None,
     policy: Policy,
+    probe: Probe | None = None,
 ) -> Decision:
     """Decide which rounds the time verdict rests on, taking more from ``sampler`` where needed.
 
@@ -316,6 +320,7 @@ def settle(
     else:
         current.add(first)
     confirmations = policy.confirm
+    waited_s = 0.0
     while True:
         if limit is not None and sampler is not None:
             _extend(current, limit, sampler, policy, deadline)
@@ -323,6 +328,8 @@ def settle(
         if not current.over(limit) or confirmations < 1 or sampler is None:
             break
         confirmations -= 1
+        if probe is not None and any(batch.span.speed > 1.0 for batch in current.batches):
+            waited_s += _await_speed(probe, policy, deadline)
         current = Attempt(stat)
         current.add(sampler.take(_rounds_for(first)))
     final = current
@@ -333,6 +340,14 @@ def settle(
         notes.append(
             f"contention: the machine was busy (up to {worst:.2f}x slower than quiet); judged on the "
             "rounds with other processes' time taken out"
+        )
+    if waited_s > 0:
+        slowest = max(batch.span.speed for attempt in attempts for batch in attempt.batches)
+        if action != "remeasured":
+            action = "waited"
+        notes.append(
+            f"contention: the CPU ran {slowest:.2f}x slower than at the session's start (a busy host?); "
+            f"perfgate waited {waited_s:.1f} s for it before measuring again"
         )
     if len(counted) > 1 and not final.over(limit) and limit is not None:
         notes.append(
@@ -352,7 +367,18 @@ def settle(
     if final.corrected:
         method += ", corrected for contention"
     timing = Timing(data=final.judged, method=method, traced=any(batch.traced for batch in final.batches))
-    return Decision(timing, stat, limit, bounds, marginal, attempts, action, notes)
+    return Decision(timing, stat, limit, bounds, marginal, attempts, action, notes, waited_s)
+
+
+def _await_speed(probe: Probe, policy: Policy, deadline: float) -> float:
+    """Wait (within max_time, at most :data:`SLOW_WAIT_S`) until the probe runs at full speed again."""
+    start = policy.clock()
+    until = min(deadline, start + SLOW_WAIT_S)
+    while policy.clock() < until:
+        if min(probe.factor() for _ in range(PROBES_PER_END)) <= CONTENDED:
+            break
+        policy.sleep(POLL_S)
+    return policy.clock() - start
 
 
 def _interval_text(bounds: Interval | None) -> str:
@@ -405,7 +431,8 @@ def settle_for(
 ) -> Decision:
     """Settle the time verdict of rounds pytest-benchmark (or a test body) measured during ``span``."""
     first = first_batch(timing, span, iterations, whole)
-    return settle(first, gate.stat, limit_for(config, nodeid, gate), sampler, policy_for(config))
+    limit = limit_for(config, nodeid, gate)
+    return settle(first, gate.stat, limit, sampler, policy_for(config), probe_for(config))
 
 
 def first_batch(timing: Timing, span: Span, iterations: int = 1, whole: bool = False) -> Batch:

@@ -39,15 +39,17 @@ def test_span_factor_from_the_run_queue_wait() -> None:
 def test_span_speed_is_the_fastest_probe_above_the_threshold() -> None:
     assert Span(wall_s=1.0, waited_s=0.0, probe_factors=(1.05, 1.5)).speed == 1.0
     assert Span(wall_s=1.0, waited_s=0.0, probe_factors=(1.6, 1.5)).speed == 1.5
-    assert Span(wall_s=2.0, waited_s=1.0, probe_factors=(1.5, 1.5)).factor == pytest.approx(3.0)
+    # the speed is reported, not folded into the run-queue factor
+    assert Span(wall_s=2.0, waited_s=1.0, probe_factors=(1.5, 1.5)).factor == pytest.approx(2.0)
 
 
 def test_span_factor_from_probes_where_the_wait_is_unknown() -> None:
-    span = Span(wall_s=1.0, waited_s=None, probe_factors=(1.5, 2.5))
+    # the load is the probes' mean over their fastest (the fastest ran at the CPU's speed)
+    span = Span(wall_s=1.0, waited_s=None, probe_factors=(1.0, 3.0))
     assert span.factor == pytest.approx(2.0)
     assert span.source == "probe"
     assert span.probe_factor == pytest.approx(2.0)
-    assert Span(wall_s=1.0, waited_s=None, probe_factors=(0.8,)).factor == 1.0  # never below 1
+    assert Span(wall_s=1.0, waited_s=None, probe_factors=(3.0, 3.0)).factor == 1.0  # slow, not loaded
     assert Span(wall_s=1.0, waited_s=None).factor == 1.0
 
 
@@ -78,11 +80,11 @@ def test_watch_measures_wall_wait_and_probes() -> None:
 
 
 def test_watch_without_run_queue_uses_the_probe() -> None:
-    watch = Watch(FakeProbe([3.0, 3.0]), waited=lambda: None, probes_per_end=1)
+    watch = Watch(FakeProbe([1.0, 3.0]), waited=lambda: None, probes_per_end=1)
     watch.start()
     span = watch.stop()
     assert span.waited_s is None
-    assert span.factor == pytest.approx(3.0)
+    assert span.factor == pytest.approx(2.0)
 
 
 def test_reference_probe_baseline_is_the_fastest_run() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from pytest_perfgate.measure.contention import Span, reference_work
+from pytest_perfgate.measure.contention import Span, Watch, reference_work
 from pytest_perfgate.measure.sampling import Batch, CallSampler
 from pytest_perfgate.noise import CONTENDED, Policy, corrected_rounds, level_off, settle
 from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
@@ -151,8 +151,11 @@ def test_without_a_sampler_the_first_rounds_decide() -> None:
 
 
 def probe_span(factor: float) -> Callable[[Sequence[float]], Span]:
-    """A span whose probe says the machine ran ``factor`` times slower (no run-queue figures)."""
-    return lambda wall: Span(wall_s=sum(wall), waited_s=None, probe_factors=(factor, factor))
+    """A span whose probes say the machine was ``factor`` times as loaded (no run-queue figures).
+
+    The fastest probe ran at full speed and the mean ``factor`` times slower.
+    """
+    return lambda wall: Span(wall_s=sum(wall), waited_s=None, probe_factors=(1.0, 2 * factor - 1))
 
 
 def test_contended_benchmark_rounds_near_the_budget_are_measured_again() -> None:
@@ -252,13 +255,12 @@ def test_corrected_rounds_never_go_below_cpu_time() -> None:
     assert corrected_rounds(batch) == ([4.0], True)
 
 
-def test_a_slower_cpu_seen_by_every_probe_is_corrected_too() -> None:
-    # No run-queue wait, but even the fastest probe ran 2x slower: a busy host or hyperthread sibling.
+def test_a_slower_cpu_is_not_divided_out() -> None:
+    # No run-queue wait, but even the fastest probe ran 2x slower (a busy host): the rounds stand.
     span = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.1, 2.2))
-    assert span.speed == 2.0 and span.factor == 2.0 and span.source == "run-queue+probe"
+    assert span.speed == 2.0 and span.factor == 1.0 and span.source == "run-queue"
     batch = Batch(wall=[0.02] * 10, span=span, source="x", wait=[0.0] * 10, cpu=[0.02] * 10)
-    rounds, corrected = corrected_rounds(batch)
-    assert corrected and rounds == [pytest.approx(0.01)] * 10
+    assert corrected_rounds(batch) == ([0.02] * 10, False)
 
 
 def test_apply_fills_the_record() -> None:
@@ -300,42 +302,67 @@ class ConstantProbe:
         return self.value
 
 
-def test_an_injected_probe_drives_the_correction_through_a_real_sampler() -> None:
-    probe = ConstantProbe(1.5)
-    # Where the kernel tells nothing (waited -> None), the probe's factor is all there is: every probe
-    # 1.5x slower means a CPU running at 2/3 of its speed, so the CPU part of each round counts 2/3.
-    sampler = CallSampler(reference_work, args=(15_000,), probe=probe, waited=lambda: None)
-    span = Span(wall_s=0.03, waited_s=None, probe_factors=(1.5, 1.5))
-    first = Batch(wall=[0.003] * 10, span=span, source="x")
-    decision = settle(first, "median", 0.0024, sampler, Policy(confirm=0))
-    assert decision.action == "remeasured"
-    counted = decision.attempts[-1]
-    assert counted.corrected and probe.calls >= 2
-    batch = counted.batches[0]
-    assert batch.cpu is not None
-    # (never below the CPU time at full speed)
-    pairs = zip(batch.wall, batch.cpu, strict=True)
-    expected = [max(wall - cpu / 3, min(cpu, wall) / 1.5) for wall, cpu in pairs]
-    assert counted.judged[: len(expected)] == [pytest.approx(value) for value in expected]
-    assert decision.contention == {
-        "factor": 1.5,
-        "probes": 2 + probe.calls,
-        "action": "remeasured",
-        "source": "probe",
-        "probe_factor": 1.5,
-    }
+def test_an_injected_probe_drives_the_correction() -> None:
+    # Off Linux the kernel tells nothing (waited -> None): the probes' load is all there is. Half the
+    # probe runs at full speed, half twice as slow: the machine is 1.5x loaded, so a round with
+    # 10 ms of CPU waited about 5 ms for it.
+    probe = FakeProbe([1.0, 2.0] * 3)
+    watch = Watch(probe, waited=lambda: None)
+    watch.start()
+    span = watch.stop()
+    assert span.factor == pytest.approx(1.5) and span.source == "probe"
+    first = Batch(wall=[0.015] * 10, span=span, source="one call", cpu=[0.010] * 10)
+    decision = settle(first, "median", 0.012, None, Policy())
+    assert decision.timing.data == [pytest.approx(0.010)] * 10
+    assert decision.action == "corrected"
+    assert decision.contention["factor"] == pytest.approx(1.5)
+    assert decision.contention["probes"] == 6
 
 
-def test_a_slower_cpu_leaves_sleeping_alone() -> None:
-    # A round that slept 20 ms with 0.1 ms of CPU: a 2x slower CPU changes almost nothing of it.
-    span = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
-    batch = Batch(wall=[0.0201] * 10, span=span, source="x", wait=[0.0] * 10, cpu=[0.0001] * 10)
-    rounds, _ = corrected_rounds(batch)
-    assert rounds == [pytest.approx(0.02005)] * 10
+def test_the_sampler_probes_around_its_rounds() -> None:
+    probe = FakeProbe([1.0] * 6)
+    batch = CallSampler(reference_work, args=(100,), probe=probe, waited=lambda: None).take(3)
+    assert batch.span.probe_factors == (1.0,) * 6
+    assert batch.wait is None and batch.cpu is not None
 
 
-def test_totals_only_leave_the_cpu_speed_alone() -> None:
-    # pytest-benchmark's rounds: no per-round CPU time, so a slower CPU cannot be told from sleeping.
-    span = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
-    batch = Batch(wall=[0.02] * 10, span=span, source="pytest-benchmark")
-    assert corrected_rounds(batch) == ([0.02] * 10, True)
+def test_a_slow_cpu_is_waited_for_before_the_confirmation() -> None:
+    clock = FakeClock()
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.now += seconds
+
+    slow = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
+    first = Batch(wall=[0.020] * 10, span=slow, source="pytest-benchmark", elapsed_s=0.2)
+    sampler = FakeSampler(lambda i: 0.008, clock)  # at full speed again: within the budget
+    probe = FakeProbe([2.0] * 9 + [1.0] * 3)  # slow for three polls, then back
+    policy = Policy(confirm=1, clock=clock, sleep=sleep)
+    decision = settle(first, "median", 0.010, sampler, policy, probe)
+    assert len(sleeps) == 3
+    assert decision.waited_s == pytest.approx(0.75)
+    assert decision.action == "waited"
+    assert decision.contention["speed"] == 2.0 and decision.contention["waited_s"] == 0.75
+    assert decision.attempts[-1].value == 0.008
+    assert any("waited 0.8 s" in note for note in decision.notes)
+
+
+def test_no_waiting_once_max_time_is_spent() -> None:
+    clock = FakeClock()
+    slow = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
+    first = Batch(wall=[0.020] * 10, span=slow, source="pytest-benchmark", elapsed_s=0.2)
+    sampler = FakeSampler(lambda i: 0.020, clock)
+    probe = FakeProbe([2.0] * 100)
+    policy = Policy(max_time=0.0, clock=clock, sleep=lambda seconds: pytest.fail("slept"))
+    decision = settle(first, "median", 0.010, sampler, policy, probe)
+    assert decision.waited_s == 0.0
+    assert len(decision.attempts) == 2
+
+
+class FakeProbe:
+    def __init__(self, factors: list[float]) -> None:
+        self.factors = iter(factors)
+
+    def factor(self) -> float:
+        return next(self.factors)

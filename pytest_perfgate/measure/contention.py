@@ -142,10 +142,11 @@ PROBES_PER_END = 3
 class Span:
     """What the machine did during one stretch of measuring: wall time, CPU wait, probe factors.
 
-    Two things slow a measurement down: other processes taking the CPU (the thread waits on the run
-    queue) and a slower CPU (a busy host, a sibling hyperthread, a lower clock), which the guest's
-    scheduler cannot see. The run-queue wait measures the first exactly; the fastest probe run around
-    the stretch measures the second, as its :attr:`speed`.
+    Two things slow a measurement down. Other processes taking the CPU make the thread wait on the
+    run queue: where the kernel reports that wait, it is known exactly, and the probes say nothing
+    more about it (their own wait is left out). A slower CPU (a busy host, a hyperthread sibling, a
+    lower clock) is invisible to the guest's scheduler: the fastest probe around the stretch shows it
+    as :attr:`speed`. Where the wait is unknown, the probes' mean shows both at once.
     """
 
     wall_s: float
@@ -164,22 +165,23 @@ class Span:
 
     @property
     def factor(self) -> float:
-        """How much longer the stretch took than it would have on a quiet machine (>= 1).
+        """How much longer the stretch took because other processes had the CPU (>= 1).
 
-        Where the kernel reports the run-queue wait: wall / (wall - wait) times the :attr:`speed`;
-        elsewhere the mean of the probe factors around the stretch (both effects at once).
+        wall / (wall - wait) where the kernel reports the run-queue wait; elsewhere the probes' mean
+        over their fastest (their load beyond the CPU's speed).
         """
         if self.waited_s is not None and self.wall_s > 0:
             busy = max(self.wall_s - self.waited_s, self.wall_s * 1e-3)
-            return max(1.0, self.wall_s / busy * self.speed)
+            return max(1.0, self.wall_s / busy)
         if self.probe_factors:
-            return max(1.0, sum(self.probe_factors) / len(self.probe_factors))
+            mean = sum(self.probe_factors) / len(self.probe_factors)
+            return max(1.0, mean / max(min(self.probe_factors), 1e-9))
         return 1.0
 
     @property
     def source(self) -> str:
         if self.waited_s is not None:
-            return "run-queue+probe" if self.speed > 1.0 else "run-queue"
+            return "run-queue"
         return "probe" if self.probe_factors else "none"
 
     @property
