@@ -78,3 +78,31 @@ def test_bad_reference_score_is_a_usage_error(pytester: pytest.Pytester) -> None
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*reference_score*must be a finite number greater than zero*"])
+
+
+def test_calibrate_prints_the_median_and_warns_when_measurements_disagree(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_perfgate.commands import calibrate
+
+    scores = iter([900.0, 450.0, 880.0])
+    monkeypatch.setattr(calibrate, "machine_score", lambda: next(scores))
+    monkeypatch.setattr(calibrate, "PAUSE_S", 0.0)
+    assert main(["calibrate", "--repeat", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "machine score: 880" in out
+    assert "450 to 900" in out
+    assert "warning: the measurements disagree by 51%" in out
+
+
+def test_calibrate_is_quiet_about_steady_measurements(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_perfgate.commands import calibrate
+
+    scores = iter([900.0, 905.0, 895.0])
+    monkeypatch.setattr(calibrate, "machine_score", lambda: next(scores))
+    monkeypatch.setattr(calibrate, "PAUSE_S", 0.0)
+    assert main(["calibrate", "--repeat", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "machine score: 900" in out and "warning" not in out
