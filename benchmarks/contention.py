@@ -188,6 +188,7 @@ def experiment(
             f"  {name} {index + 1:2d}/{runs}: raw median {raw * 1e3:6.2f} ms, "
             f"judged {outcome.record.time.value_s * 1e3 if outcome.record.time else float('nan'):6.2f} ms, "
             f"factor {contention.get('factor', 1):5.2f} {contention.get('action', '-'):10s} "
+            f"speed {contention.get('speed', 1):4.2f} waited {contention.get('waited_s', 0):3.1f} s "
             f"attempts {len(outcome.record.attempts)}  {outcome.record.verdict}"
             f"{' (marginal)' if outcome.record.marginal else ''}  {outcome.seconds:5.1f} s",
             file=sys.stderr,

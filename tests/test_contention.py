@@ -97,3 +97,11 @@ def test_reference_probe_baseline_is_the_fastest_run() -> None:
 
 def test_machine_score_is_positive_and_cheap() -> None:
     assert machine_score(budget_s=0.02) > 0
+
+
+def test_reference_probe_learns_the_fastest_speed_of_the_session() -> None:
+    probe = ReferenceProbe(loops=500, runs=1)
+    first = probe.baseline
+    factors = [probe.factor() for _ in range(20)]
+    assert all(factor >= 1.0 for factor in factors)
+    assert probe.baseline <= first

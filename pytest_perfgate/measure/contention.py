@@ -98,6 +98,9 @@ class Probe(Protocol):
 class ReferenceProbe:
     """The reference probe; its baseline (fastest of a few runs) is taken at first use.
 
+    The baseline is the fastest run the session has seen: a session that starts on a slow CPU learns
+    its real speed as soon as it runs faster.
+
     Where the kernel reports the run-queue wait, each run's wait is taken out of its time, so the
     probe measures the CPU's speed alone (the wait is measured apart); elsewhere it measures both.
     """
@@ -125,8 +128,12 @@ class ReferenceProbe:
             return self._baseline
 
     def factor(self) -> float:
+        """This run's time over the fastest run seen in the session (which this run may improve)."""
         baseline = self.baseline
-        return self._time() / baseline
+        elapsed = self._time()
+        with self._lock:
+            self._baseline = min(baseline, elapsed)
+            return elapsed / self._baseline
 
 
 WaitClock = Callable[[], "float | None"]
