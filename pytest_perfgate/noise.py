@@ -10,8 +10,8 @@ The verdict asks the measurement for more rounds through a :class:`~.measure.sam
    the limit as they stand, they get the total wait taken off the slowest rounds (:func:`level_off`);
    if that leaves them clearly within 80% of the limit they are judged so, otherwise they are set
    aside and measured again here, round by round. A slower CPU (a busy host), which the probe sees but
-   the scheduler does not, is not divided out; before confirming an over-limit time on a slow CPU the
-   verdict waits (within ``max_time``) for it to speed up again.
+   the scheduler does not, is not divided out: an attempt over the limit on a slow CPU is set aside,
+   and the verdict waits for the CPU to speed up and measures again, while ``max_time`` lasts.
 2. Confidence. While the 95% interval of the statistic (see :mod:`.measure.intervals`) holds the limit,
    more rounds are taken (doubling, within ``max_time`` per test). If it still holds it, the verdict is
    decided on the point estimate and marked marginal.
@@ -325,11 +325,17 @@ def settle(
         if limit is not None and sampler is not None:
             _extend(current, limit, sampler, policy, deadline)
         attempts.append(current)
-        if not current.over(limit) or confirmations < 1 or sampler is None:
+        if not current.over(limit) or sampler is None:
             break
-        confirmations -= 1
-        if probe is not None and any(batch.span.speed > 1.0 for batch in current.batches):
+        slow = max(batch.span.speed for batch in current.batches)
+        if probe is not None and slow > 1.0 and policy.clock() < deadline:
+            # Over the limit on a slow CPU: set aside, wait for the CPU, and measure again (within max_time).
+            current.set_aside = f"slow CPU ({slow:.2f}x slower than the session's fastest)"
             waited_s += _await_speed(probe, policy, deadline)
+        elif confirmations < 1:
+            break
+        else:
+            confirmations -= 1
         current = Attempt(stat)
         current.add(sampler.take(_rounds_for(first)))
     final = current
@@ -346,7 +352,7 @@ def settle(
         if action != "remeasured":
             action = "waited"
         notes.append(
-            f"contention: the CPU ran {slowest:.2f}x slower than at the session's start (a busy host?); "
+            f"contention: the CPU ran {slowest:.2f}x slower than the session's fastest (a busy host?); "
             f"perfgate waited {waited_s:.1f} s for it before measuring again"
         )
     if len(counted) > 1 and not final.over(limit) and limit is not None:
@@ -375,7 +381,7 @@ def _await_speed(probe: Probe, policy: Policy, deadline: float) -> float:
     start = policy.clock()
     until = min(deadline, start + SLOW_WAIT_S)
     while policy.clock() < until:
-        if min(probe.factor() for _ in range(PROBES_PER_END)) <= CONTENDED:
+        if max(probe.factor() for _ in range(PROBES_PER_END)) <= CONTENDED:
             break
         policy.sleep(POLL_S)
     return policy.clock() - start

@@ -345,7 +345,26 @@ def test_a_slow_cpu_is_waited_for_before_the_confirmation() -> None:
     assert decision.action == "waited"
     assert decision.contention["speed"] == 2.0 and decision.contention["waited_s"] == 0.75
     assert decision.attempts[-1].value == 0.008
+    assert decision.attempts[0].set_aside.startswith("slow CPU (2.00x")
+    assert len(decision.counted) == 1  # the attempt on the slow CPU does not count
     assert any("waited 0.8 s" in note for note in decision.notes)
+
+
+def test_a_cpu_slow_for_all_of_max_time_still_fails_an_overrun() -> None:
+    clock = FakeClock()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    slow = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
+    first = Batch(wall=[0.020] * 10, span=slow, source="pytest-benchmark", elapsed_s=0.2)
+    sampler = FakeSampler(lambda i: 0.020, clock, span=lambda wall: slow)
+    probe = FakeProbe([2.0] * 1000)
+    decision = settle(first, "median", 0.010, sampler, Policy(max_time=3.0, clock=clock, sleep=sleep), probe)
+    assert clock.now >= 3.0  # waited as long as max_time allowed
+    assert decision.attempts[0].set_aside
+    assert len(decision.counted) == 2  # then measured and confirmed as usual
+    assert all(attempt.over(0.010) for attempt in decision.counted)
 
 
 def test_no_waiting_once_max_time_is_spent() -> None:
