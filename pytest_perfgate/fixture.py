@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 
-from . import diagnosis, keys, leak_gate, memory_gate
+from . import baseline, diagnosis, keys, leak_gate, memory_gate, noise
+from . import compare as comparing
 from .gates import concurrent as concurrent_gate
 from .gates import scaling as scaling_gate
 from .gates.run import disabled_reason, run_gate
 from .gating import conclude
 from .markers import gate_for
 from .measure.memory import MemoryResult
+from .measure.sampling import CallSampler, benchmark_iterations, benchmark_sampler
 from .measure.timing import run_benchmark
 from .record import Record
 from .verdict import judge
@@ -40,6 +42,7 @@ class PerfgateFixture:
         return self._measure(
             lambda: self._benchmark(fn, *args, **kwargs),
             lambda: (fn, args, kwargs),
+            lambda: benchmark_sampler(self._benchmark, fn, args, kwargs, probe=noise.probe_for(self._config)),
         )
 
     def pedantic(
@@ -74,6 +77,9 @@ class PerfgateFixture:
                 iterations=iterations,
             ),
             prepare,
+            lambda: benchmark_sampler(
+                self._benchmark, fn, args, kwargs, setup=setup, probe=noise.probe_for(self._config)
+            ),
         )
 
     def leaks(
@@ -170,6 +176,60 @@ class PerfgateFixture:
         self._conclude(record)
         return result
 
+    def compare(
+        self,
+        candidate: Callable[..., Any],
+        baseline: Callable[..., Any],
+        /,
+        *args: Any,
+        min_speedup: float | None = None,
+        max_memory_ratio: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run ``candidate`` and ``baseline`` interleaved on the same arguments; return candidate's result.
+
+        Fails when candidate is not ``min_speedup`` times as fast (1.2: 20% faster) or peaks above
+        ``max_memory_ratio`` times baseline's memory (0.7: 30% less). The speedup and its 95% interval
+        are in ``perfgate.measurement.extra["compare"]``.
+        """
+        speedup, memory_ratio = comparing.validate(candidate, baseline, min_speedup, max_memory_ratio)
+        self._start()
+        nodeid = self._item.nodeid
+
+        def call_candidate() -> Any:
+            return candidate(*args, **kwargs)
+
+        def call_baseline() -> Any:
+            return baseline(*args, **kwargs)
+
+        if self._settings.mode == "off":
+            result = call_candidate()
+            self._conclude(judge(nodeid, self._gate, timing=None, memory=None, mode="off"))
+            return result
+        if self._config.getoption("benchmark_disable", False) and not self._config.getoption(
+            "benchmark_enable", False
+        ):
+            result = call_candidate()
+            reason = "pytest-benchmark is disabled (--benchmark-disable)"
+            self._conclude(
+                judge(nodeid, self._gate, timing=None, time_reason=reason, memory=None, memory_reason=reason)
+            )
+            return result
+        result, comparison = comparing.run(
+            call_candidate,
+            call_baseline,
+            min_speedup=speedup,
+            max_memory_ratio=memory_ratio,
+            memory_backend=memory_gate.backend_for(self._item)[0],
+            policy=noise.policy_for(self._config),
+        )
+        memory = comparison.memory[0] if comparison.memory else None
+        record = judge(
+            nodeid, self._gate, timing=comparison.timing(), memory=memory, mode=self._settings.mode
+        )
+        self._conclude(comparing.apply(comparison, record, self._settings.mode))
+        return result
+
     @property
     def measurement(self) -> Record:
         """The figures and verdict of the measured call (after it)."""
@@ -183,9 +243,14 @@ class PerfgateFixture:
             raise RuntimeError("perfgate measures one call per test; it was already used in this test")
         self._used = True
 
-    def _measure(self, drive: Callable[[], Any], prepare: diagnosis.Prepare) -> Any:
+    def _measure(
+        self,
+        drive: Callable[[], Any],
+        prepare: diagnosis.Prepare,
+        sampler: Callable[[], CallSampler | None],
+    ) -> Any:
         """Time through ``drive``; ``prepare`` gives (fn, args, kwargs) for each call beyond the rounds,
-        made outside any tracing."""
+        made outside any tracing; ``sampler`` takes more rounds when the verdict needs them."""
 
         def one_call() -> Callable[[], Any]:
             fn, args, kwargs = prepare()
@@ -196,7 +261,22 @@ class PerfgateFixture:
             result = one_call()()
             self._conclude(judge(self._item.nodeid, self._gate, timing=None, memory=None, mode="off"))
             return result
+        watch = noise.watch_for(self._config)
+        watch.start()
         result, timing, time_reason = run_benchmark(self._benchmark, self._config, drive)
+        span = watch.stop()
+        decision = None
+        if timing is not None:
+            decision = noise.settle_for(
+                self._config,
+                self._item.nodeid,
+                self._gate,
+                timing,
+                span,
+                sampler(),
+                iterations=benchmark_iterations(self._benchmark),
+            )
+            timing = decision.timing
         memory: MemoryResult | None = None
         memory_reason = time_reason
         if timing is not None and self._gate.memory is not None:
@@ -211,12 +291,15 @@ class PerfgateFixture:
             mode=self._settings.mode,
             notes=list(memory.notes) if memory is not None else None,
         )
+        if decision is not None:
+            record = decision.apply(record)
         record = memory_gate.with_allocations(record, memory)
         record = diagnosis.profile_fixture_call(self._item, record, prepare)
         self._conclude(record)
         return result
 
     def _conclude(self, record: Record) -> None:
+        record = baseline.review(self._config, record, self._settings.mode)
         self._item.stash[keys.RECORD] = record
         memory_gate.report_allocations(self._item, record)
         conclude(record)

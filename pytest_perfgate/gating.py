@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from . import diagnosis, keys, memory_gate
+from . import baseline, diagnosis, keys, memory_gate, noise
+from .measure.contention import Span
+from .measure.sampling import benchmark_iterations
 from .measure.timing import Timing, benchmark_timing, cpu_clock, enable_under_xdist
 from .record import FAIL, NOT_MEASURED, WARN, Record
 from .reports import benchmark as benchmark_report
@@ -40,14 +42,20 @@ def benchmark_fixture(item: pytest.Item) -> Any:
     return item.funcargs["benchmark"]  # type: ignore[attr-defined]
 
 
-def judge_benchmark_test(item: pytest.Item, gate: Gate, cpu_share: float | None = None) -> Record:
+def judge_benchmark_test(item: pytest.Item, gate: Gate, span: Span, cpu_share: float | None = None) -> Record:
     """A test that used pytest-benchmark's own fixture: its rounds against the time budget.
 
-    ``cpu_share`` is the CPU/wall share of the test body, the span that holds the rounds.
+    ``span`` is what the contention watch saw over the test body, the span that holds the rounds;
+    ``cpu_share`` its CPU/wall share.
     """
     settings = item.config.stash[keys.SETTINGS]
     benchmark = benchmark_fixture(item)
     timing, reason = benchmark_timing(benchmark, item.config, cpu_share)
+    decision = None
+    if timing is not None:
+        iterations = benchmark_iterations(benchmark)
+        decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, None, iterations)
+        timing = decision.timing
     record = judge(
         item.nodeid,
         gate,
@@ -59,6 +67,8 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate, cpu_share: float | None 
         notes=memory_gate.pytest_memray_notes(item),
         memory_required=False,
     )
+    if decision is not None:
+        record = decision.apply(record)
     return diagnosis.profile_benchmark_test(item, record, benchmark)
 
 
@@ -66,9 +76,11 @@ def measure_benchmark_test(item: pytest.Item, gate: Gate) -> Generator[None, obj
     """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds."""
     if item.config.stash[keys.SETTINGS].mode != "off":
         enable_under_xdist(benchmark_fixture(item), item.config)
+    watch = noise.watch_for(item.config)
+    watch.start()
     with cpu_clock() as clock:
         result = yield
-    item.stash[keys.RECORD] = judge_benchmark_test(item, gate, clock.share)
+    item.stash[keys.RECORD] = judge_benchmark_test(item, gate, watch.stop(), clock.share)
     return result
 
 
@@ -79,20 +91,24 @@ def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, objec
         result = yield
         item.stash[keys.RECORD] = judge(item.nodeid, gate, timing=None, memory=None, mode="off")
         return result
+    watch = noise.watch_for(item.config)
     with memory_gate.traced_body(item, gate.memory) as peak, cpu_clock() as clock:
+        watch.start()
         result = yield
+        span = watch.stop()
     timing = Timing(
         data=[clock.wall_s], method="one call of the test body", traced=True, cpu_share=clock.share
     )
+    decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, None, whole=True)
     record = judge(
         item.nodeid,
         gate,
-        timing=timing,
+        timing=decision.timing,
         memory=peak.result,
         mode=settings.mode,
         notes=list(peak.result.notes) if peak.result is not None else None,
     )
-    record = memory_gate.with_allocations(record, peak.result)
+    record = memory_gate.with_allocations(decision.apply(record), peak.result)
     memory_gate.report_allocations(item, record)
     item.stash[keys.RECORD] = diagnosis.note_body_test(item, record)
     return result
@@ -140,6 +156,9 @@ def gate_call(item: pytest.Item) -> Generator[None, object, object]:
     except BaseException as error:
         finalize(item, gate, error)
         raise
+    if "perfgate" not in fixturenames:
+        settings = item.config.stash[keys.SETTINGS]
+        item.stash[keys.RECORD] = baseline.review(item.config, item.stash[keys.RECORD], settings.mode)
     finalize(item, gate, None)
     if "perfgate" not in fixturenames:
         conclude(item.stash[keys.RECORD])

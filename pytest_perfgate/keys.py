@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from .record import Record
 from .settings import Settings
 from .targets import Gate
+
+if TYPE_CHECKING:
+    from .baseline import Baseline
+    from .measure.contention import ReferenceProbe
 
 #: The validated settings, read once in pytest_configure.
 SETTINGS = pytest.StashKey[Settings]()
@@ -24,3 +30,9 @@ PROFILE_SECTION = pytest.StashKey[str]()
 UNMATCHED_PATTERNS = pytest.StashKey[list[str]]()
 #: Run-level warnings every report shows (e.g. "times taken while other tests ran"), on the controller.
 RUN_WARNINGS = pytest.StashKey[list[str]]()
+#: The reference probe of this process (its baseline is taken at the first measurement).
+PROBE: pytest.StashKey[ReferenceProbe] = pytest.StashKey()
+#: This machine's score, measured at configure time when ``reference_score`` is set.
+MACHINE_SCORE = pytest.StashKey[float]()
+#: The report given with ``--perfgate-baseline``.
+BASELINE: pytest.StashKey[Baseline] = pytest.StashKey()

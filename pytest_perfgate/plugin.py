@@ -6,7 +6,7 @@ from collections.abc import Generator
 
 import pytest
 
-from . import diagnosis, gating, hooks, keys, markers, memory_gate
+from . import baseline, diagnosis, gating, hooks, keys, machine, markers, memory_gate
 from .fixture import perfgate, quiet_unused_benchmark
 from .history import check as history_check
 from .history import recorder as history_recorder
@@ -29,8 +29,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", markers.marker_help())
     settings = load_settings(config)
     config.stash[keys.SETTINGS] = settings
-    config.stash[keys.TIME_SCALE] = settings.scale
+    config.stash[keys.TIME_SCALE] = machine.time_scale(config, settings)
     config.stash[keys.MEMORY_BACKEND] = memory_gate.session_backend(settings)
+    baseline.configure(config, settings.max_regression)
     config.pluginmanager.register(UnmatchedPatterns(settings), "perfgate-unmatched-patterns")
     if not hasattr(config, "workerinput"):
         reports = PerfgateReports(config, settings)
@@ -43,12 +44,13 @@ def pytest_configure(config: pytest.Config) -> None:
         xdist.register(config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = config.stash[keys.SETTINGS]
-    return (
+    return [
         f"perfgate: stat={settings.stat}, mode={settings.mode}, scale={config.stash[keys.TIME_SCALE]:g}, "
-        f"memory={memory_gate.header(config)}, targets={len(settings.targets)}"
-    )
+        f"memory={memory_gate.header(config)}, targets={len(settings.targets)}",
+        *machine.header_lines(config),
+    ]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -115,6 +115,8 @@ class Record:
     def to_properties(self) -> list[tuple[str, object]]:
         """The junit properties (those that apply) followed by the whole record as JSON."""
         properties: list[tuple[str, object]] = [("perfgate.verdict", self.verdict)]
+        if self.marginal:
+            properties.append(("perfgate.marginal", "true"))
         if self.target is not None:
             properties.append(("perfgate.target", self.target))
         if self.time is not None:

@@ -56,8 +56,13 @@ def _positive_float(value: object) -> float:
 
 
 def _duration(value: object) -> float:
-    """``"10s"``, ``"500ms"`` or a number of seconds."""
-    return parse_time(value if isinstance(value, str) else _positive_float(value))
+    """``"10s"``, ``"500ms"`` or a number of seconds (``"10"`` too: a bare number is seconds)."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return parse_time(value)
+    return parse_time(_positive_float(value))
 
 
 def _count(value: object) -> int:

@@ -64,7 +64,7 @@ def test_an_over_budget_test_names_its_slow_helper(pytester: pytest.Pytester) ->
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*perfgate: budget: time median 5* ms > budget 5 ms (*x); cpu * of 5* ms wall",
+            "*perfgate: budget: time median 5* ms > budget 5 ms (*x); cpu * of 5* ms wall*",
             "*- perfgate profile -*",
             "cProfile of one more call of work (after the timed rounds): the * functions *",
             "*calls*total*cumulative*function*file:line",

@@ -31,7 +31,7 @@ Configure = Callable[[argparse.ArgumentParser], None]
 COMMANDS: dict[str, tuple[str, Configure]] = {}
 
 # The subcommands import CommandError and load from here, so they are registered below them.
-from . import compare, history, merge, show  # noqa: E402
+from . import calibrate, compare, history, merge, show  # noqa: E402
 
 COMMANDS.update(
     {
@@ -39,5 +39,6 @@ COMMANDS.update(
         "compare": (compare.HELP, compare.configure),
         "merge": (merge.HELP, merge.configure),
         "history": (history.HELP, history.configure),
+        "calibrate": (calibrate.HELP, calibrate.configure),
     }
 )

@@ -1,0 +1,325 @@
+"""``perfgate.compare(candidate, baseline, ...)``: is the candidate really faster (and leaner)?
+
+Both functions run in this process, in rounds interleaved pair by pair (the order alternating, A B,
+B A, ...), so a machine that slows down or speeds up meanwhile slows both alike. Iterations are
+calibrated once so that a round of the faster function takes at least about 1 ms, and both use the
+same count. Each pair gives a ratio baseline time / candidate time; the speedup is the median ratio,
+with the distribution-free 95% order-statistic interval of that median. While the interval holds
+``min_speedup``, more pairs are taken (within ``max_time``); a speedup short of ``min_speedup`` is
+measured again (``confirm`` times) and fails only if every attempt falls short. Peak memory is
+measured for one call of each, apart from the timed rounds.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .measure.intervals import Interval, contains, interval, is_bounded
+from .measure.memory import MemoryResult, peak_of_call
+from .measure.sampling import CallSampler
+from .measure.timing import Timing
+from .noise import Policy, corrected_rounds
+from .quantities import format_memory
+from .record import FAIL, WARN, Record
+
+#: A round of the faster function lasts at least this long.
+ROUND_S = 1e-3
+#: Time the first attempt aims to spend on rounds, and its least and most pairs.
+TARGET_S = 1.0
+MIN_PAIRS = 10
+MAX_PAIRS = 2000
+#: Peaks below this many bytes are measurement noise, not a difference between the two functions.
+MEMORY_FLOOR = 4096
+
+
+def _positive_or_none(value: object, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"perfgate.compare: {name} must be a number, not {value!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"perfgate.compare: {name} must be a finite number greater than zero, not {value!r}")
+    return float(value)
+
+
+def validate(
+    candidate: object, baseline: object, min_speedup: object, max_memory_ratio: object
+) -> tuple[float | None, float | None]:
+    """Check the arguments; returns the two limits as floats (or None)."""
+    for name, value in (("candidate", candidate), ("baseline", baseline)):
+        if not callable(value):
+            raise TypeError(f"perfgate.compare: {name} must be callable, not {value!r}")
+    return (
+        _positive_or_none(min_speedup, "min_speedup"),
+        _positive_or_none(max_memory_ratio, "max_memory_ratio"),
+    )
+
+
+@dataclass
+class Pairs:
+    """Interleaved rounds of candidate and baseline, per call, with other processes' time taken out."""
+
+    candidate: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+
+    @property
+    def ratios(self) -> list[float]:
+        return [base / max(cand, 1e-12) for cand, base in zip(self.candidate, self.baseline, strict=True)]
+
+    @property
+    def speedup(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def interval(self) -> Interval | None:
+        return interval(self.ratios, "median")
+
+
+@dataclass
+class Comparison:
+    """The outcome: speedup with its interval, memory ratio, and every attempt."""
+
+    min_speedup: float | None
+    max_memory_ratio: float | None
+    iterations: int
+    attempts: list[Pairs]
+    memory: tuple[MemoryResult, MemoryResult] | None = None
+
+    @property
+    def final(self) -> Pairs:
+        return self.attempts[-1]
+
+    @property
+    def memory_ratio(self) -> float | None:
+        """Candidate's peak / baseline's; peaks under :data:`MEMORY_FLOOR` count as that floor."""
+        if self.memory is None:
+            return None
+        candidate, baseline = self.memory
+        return max(candidate.peak_bytes, MEMORY_FLOOR) / max(baseline.peak_bytes, MEMORY_FLOOR)
+
+    @property
+    def marginal(self) -> bool:
+        bounds = self.final.interval
+        return (
+            self.min_speedup is not None
+            and bounds is not None
+            and is_bounded(bounds)
+            and contains(bounds, self.min_speedup)
+        )
+
+    def too_slow(self) -> bool:
+        return self.min_speedup is not None and self.final.speedup < self.min_speedup
+
+    def too_big(self) -> bool:
+        ratio = self.memory_ratio
+        return self.max_memory_ratio is not None and ratio is not None and ratio > self.max_memory_ratio
+
+    def timing(self) -> Timing:
+        """The candidate's rounds, as the test's time figures."""
+        return Timing(data=self.final.candidate, method="perfgate.compare rounds (candidate)")
+
+    def failures(self) -> list[str]:
+        """The phrases of each limit broken, for the failure message."""
+        phrases = []
+        if self.too_slow():
+            assert self.min_speedup is not None
+            speedups = ", ".join(times(pairs.speedup) for pairs in self.attempts)
+            repeated = (
+                f" in all {len(self.attempts)} measurements ({speedups})" if len(self.attempts) > 1 else ""
+            )
+            phrases.append(
+                f"candidate {times(self.final.speedup)} as fast as baseline "
+                f"(95% CI {_interval_text(self.final.interval)}) < required {self.min_speedup:g}x"
+                + repeated
+                + (" [marginal]" if self.marginal else "")
+            )
+        if self.too_big():
+            assert self.memory is not None and self.max_memory_ratio is not None
+            candidate, baseline = self.memory
+            phrases.append(
+                f"candidate peak {format_memory(candidate.peak_bytes)} is {times(self.memory_ratio or 0)} "
+                f"baseline's {format_memory(baseline.peak_bytes)} > allowed {self.max_memory_ratio:g}x"
+            )
+        return phrases
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        text = (
+            f"compare: candidate {times(self.final.speedup)} as fast as baseline "
+            f"(95% CI {_interval_text(self.final.interval)}, {len(self.final.ratios)} pairs x "
+            f"{self.iterations} calls)"
+        )
+        if self.min_speedup is not None:
+            text += f", required >= {self.min_speedup:g}x"
+        if self.marginal:
+            text += " [marginal]"
+        if self.memory_ratio is not None:
+            text += f"; memory {times(self.memory_ratio)} baseline's"
+            if self.max_memory_ratio is not None:
+                text += f" (allowed <= {self.max_memory_ratio:g}x)"
+        return text
+
+    def to_extra(self) -> dict[str, Any]:
+        """``extra["compare"]`` of the record (junit gets ``perfgate.compare.speedup`` and the others)."""
+        bounds = self.final.interval or (None, None)
+        memory = self.memory
+        return {
+            "speedup": self.final.speedup,
+            "ci_low": bounds[0],
+            "ci_high": bounds[1],
+            "min_speedup": self.min_speedup,
+            "memory_ratio": self.memory_ratio,
+            "max_memory_ratio": self.max_memory_ratio,
+            "candidate_peak_bytes": None if memory is None else memory[0].peak_bytes,
+            "baseline_peak_bytes": None if memory is None else memory[1].peak_bytes,
+            "pairs": len(self.final.ratios),
+            "iterations": self.iterations,
+            "marginal": self.marginal,
+            "attempts": [
+                {
+                    "speedup": pairs.speedup,
+                    "pairs": len(pairs.ratios),
+                    "ci": list(pairs.interval or (None, None)),
+                }
+                for pairs in self.attempts
+            ],
+        }
+
+
+def times(ratio: float) -> str:
+    """A ratio as "3.2x", "0.0052x" or "1670x"."""
+    return f"{ratio:.0f}x" if ratio >= 1000 else f"{ratio:.3g}x"
+
+
+def _interval_text(bounds: Interval | None) -> str:
+    if bounds is None:
+        return "n/a"
+    low, high = bounds
+    return f"{'?' if low is None else times(low)}-{'?' if high is None else times(high)}"
+
+
+def calibrate_iterations(calls: tuple[Callable[[], Any], Callable[[], Any]], round_s: float = ROUND_S) -> int:
+    """The calls per round that make a round of the faster function last at least ``round_s``."""
+    iterations = 1
+    while True:
+        elapsed = min(_time_loop(call, iterations) for call in calls)
+        if elapsed >= round_s or iterations >= 10**7:
+            return iterations
+        if elapsed <= 0:
+            iterations *= 10
+            continue
+        iterations = max(iterations + 1, math.ceil(iterations * round_s / elapsed * 1.1))
+
+
+def _time_loop(call: Callable[[], Any], iterations: int) -> float:
+    start = time.perf_counter()
+    for _ in range(iterations):
+        call()
+    return time.perf_counter() - start
+
+
+def take_pairs(
+    samplers: tuple[CallSampler, CallSampler], pairs: int, into: Pairs, start_with_baseline: bool = False
+) -> None:
+    """Run ``pairs`` interleaved pairs of rounds (alternating which goes first) into ``into``."""
+    candidate, baseline = samplers
+    for index in range(pairs):
+        order = (baseline, candidate) if (index % 2 == 1) != start_with_baseline else (candidate, baseline)
+        results = {}
+        for sampler in order:
+            rounds, _ = corrected_rounds(sampler.take(1))
+            results[id(sampler)] = rounds[0]
+        into.candidate.append(results[id(candidate)])
+        into.baseline.append(results[id(baseline)])
+
+
+def run(
+    candidate: Callable[[], Any],
+    baseline: Callable[[], Any],
+    *,
+    min_speedup: float | None,
+    max_memory_ratio: float | None,
+    memory_backend: str | None,
+    policy: Policy,
+) -> tuple[Any, Comparison]:
+    """Compare the two calls; returns the candidate's result and the comparison."""
+    result = candidate()
+    iterations = calibrate_iterations((candidate, baseline))
+    samplers = (CallSampler(candidate, iterations=iterations), CallSampler(baseline, iterations=iterations))
+    first = Pairs()
+    take_pairs(samplers, 2, first)
+    pair_s = (statistics.median(first.candidate) + statistics.median(first.baseline)) * iterations
+    planned = max(MIN_PAIRS, min(MAX_PAIRS, math.floor(TARGET_S / max(pair_s, 1e-9))))
+    take_pairs(samplers, planned - 2, first)
+    comparison = Comparison(min_speedup, max_memory_ratio, iterations, [first])
+    deadline = policy.clock() + policy.max_time
+    confirmations = policy.confirm
+    current = first
+    while True:
+        if min_speedup is not None:
+            _extend(current, samplers, min_speedup, pair_s, policy, deadline)
+        if not comparison.too_slow() or confirmations < 1:
+            break
+        confirmations -= 1
+        current = Pairs()
+        take_pairs(samplers, planned, current)
+        comparison.attempts.append(current)
+    if memory_backend is not None:
+        comparison.memory = peaks(candidate, baseline, memory_backend)
+    return result, comparison
+
+
+def peaks(
+    candidate: Callable[[], Any], baseline: Callable[[], Any], backend: str
+) -> tuple[MemoryResult, MemoryResult]:
+    """Peak memory of one call of each, measured twice in turn, the smaller kept.
+
+    The first traced call of a process carries the tracer's own start-up allocations, which are not
+    the function's: whichever function comes first would be charged for them.
+    """
+    found: dict[int, MemoryResult] = {}
+    for index, call in enumerate((candidate, baseline, candidate, baseline)):
+        _, peak = peak_of_call(call, backend)
+        if index % 2 not in found or peak.peak_bytes < found[index % 2].peak_bytes:
+            found[index % 2] = peak
+    return found[0], found[1]
+
+
+def _extend(
+    pairs: Pairs,
+    samplers: tuple[CallSampler, CallSampler],
+    limit: float,
+    pair_s: float,
+    policy: Policy,
+    deadline: float,
+) -> None:
+    """More pairs (doubling) while the interval of the speedup holds the limit and time remains."""
+    while True:
+        bounds = pairs.interval
+        if bounds is None or not contains(bounds, limit):
+            return
+        fit = math.floor((deadline - policy.clock()) / max(pair_s, 1e-9))
+        more = min(len(pairs.ratios), fit)
+        if more < 1:
+            return
+        take_pairs(samplers, more, pairs, start_with_baseline=len(pairs.ratios) % 2 == 1)
+
+
+def apply(comparison: Comparison, record: Record, mode: str) -> Record:
+    """The test's record with the comparison in ``extra["compare"]``, a note, and its verdict."""
+    phrases = comparison.failures()
+    extra = {**record.extra, "compare": comparison.to_extra()}
+    notes = [*record.notes, comparison.summary()]
+    if not phrases or mode == "off":
+        return replace(record, extra=extra, notes=notes)
+    prefix = f"{record.message}; " if record.message else f"perfgate: {record.target or 'compare'}: "
+    message = prefix + "; ".join(phrases)
+    verdict = FAIL if mode == "enforce" or record.verdict == FAIL else WARN
+    return replace(
+        record, extra=extra, notes=notes, verdict=verdict, message=message, reason="compare limits broken"
+    )

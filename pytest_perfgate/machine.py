@@ -1,0 +1,47 @@
+"""Machine speed: scale time budgets by ``reference_score`` / this machine's score.
+
+The budgets were written on some machine; ``perfgate calibrate`` there prints its score, which goes
+into ``[tool.perfgate] reference_score``. Each session (each xdist worker) measures this machine's
+score once, in about 0.2 s, and multiplies every time budget by reference_score / score (a machine
+half as fast gets budgets twice as long), on top of ``scale``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import keys
+from .measure.contention import machine_score
+from .settings import Settings
+
+#: Seconds spent measuring the machine score at the start of a session.
+SESSION_SCORE_S = 0.2
+
+
+def machine_factor(reference_score: float, score: float) -> float:
+    """The factor on time budgets for a machine with ``score``, budgets written at ``reference_score``."""
+    if not score > 0:
+        raise ValueError(f"machine score {score!r} must be greater than zero")
+    return reference_score / score
+
+
+def time_scale(config: pytest.Config, settings: Settings) -> float:
+    """``scale`` x the machine factor (measured now when ``reference_score`` is set)."""
+    if settings.reference_score is None or settings.mode == "off":
+        return settings.scale
+    score = machine_score(SESSION_SCORE_S)
+    config.stash[keys.MACHINE_SCORE] = score
+    return settings.scale * machine_factor(settings.reference_score, score)
+
+
+def header_lines(config: pytest.Config) -> list[str]:
+    """The header line on machine speed, when budgets are scaled by it."""
+    score = config.stash.get(keys.MACHINE_SCORE, None)
+    settings = config.stash[keys.SETTINGS]
+    if score is None or settings.reference_score is None:
+        return []
+    factor = machine_factor(settings.reference_score, score)
+    return [
+        f"perfgate: machine score {score:.0f} (reference {settings.reference_score:g}): "
+        f"time budgets x{factor:.3g} for machine speed, x{settings.scale:g} scale"
+    ]

@@ -1,0 +1,479 @@
+"""Deciding a time verdict on noisy rounds: confidence, more rounds, confirmation, contention.
+
+The verdict asks the measurement for more rounds through a :class:`~.measure.sampling.Sampler`:
+
+1. Contention. Every batch of rounds carries a :class:`~.measure.contention.Span` saying how long
+   other processes kept it from a CPU (the run-queue wait where the kernel reports it, else the load
+   the reference probe sees). Above :data:`CONTENDED`, rounds are judged with that time taken out
+   (per round: wall minus wait, never below the round's CPU time). pytest-benchmark's rounds have no
+   per-round figures, only their batch's total wait: taken on a busy machine and not clearly within
+   the limit as they stand, they get the total wait taken off the slowest rounds (:func:`level_off`);
+   if that leaves them clearly within 80% of the limit they are judged so, otherwise they are set
+   aside and measured again here, round by round. A slower CPU (a busy host), which the probe sees but
+   the scheduler does not, is not divided out: an attempt over the limit on a slow CPU is set aside,
+   and the verdict waits for the CPU to speed up and measures again, while ``max_time`` lasts.
+2. Confidence. While the 95% interval of the statistic (see :mod:`.measure.intervals`) holds the limit,
+   more rounds are taken (doubling, within ``max_time`` per test). If it still holds it, the verdict is
+   decided on the point estimate and marked marginal.
+3. Confirmation. An attempt over the limit is followed by a fresh one (``confirm`` times). The test
+   fails only if every attempt is over: a transient slowdown must strike every attempt to fail a test
+   (false fails fall from p to about p^(confirm+1)), while a real regression is over in every attempt
+   and still fails; a regression just at the limit, over in only some attempts, may pass (a miss).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+
+from . import baseline, keys
+from .measure.contention import CONTENDED, PROBES_PER_END, Probe, ReferenceProbe, Span, Watch
+from .measure.intervals import Interval, contains, has_interval, interval, is_bounded
+from .measure.sampling import Batch, Sampler
+from .measure.stats import statistic
+from .measure.timing import Timing
+from .quantities import format_time
+from .record import FAIL, Record
+from .targets import Gate
+
+#: A fresh attempt starts with about this many seconds of rounds, and at least this many rounds.
+FRESH_S = 0.25
+MIN_FRESH_ROUNDS = 20
+#: Contended pytest-benchmark rounds whose total wait, taken off the slowest rounds, leaves them this
+#: far within the limit are judged so; closer to it, they are measured again round by round.
+LEVELLED_MARGIN = 0.8
+#: Before a confirmation, wait up to this long (within max_time) for a slow CPU to speed up again,
+#: probing it every POLL_S seconds.
+SLOW_WAIT_S = 5.0
+POLL_S = 0.25
+
+
+def level_off(rounds: Sequence[float], excess: float) -> list[float]:
+    """Take ``excess`` seconds (per call) out of the slowest rounds, levelling them down from the top.
+
+    Used where the time other processes took is known only in total: a round that waited for a CPU
+    is one of the slow ones, so the total comes off the top. A wait spread over every round (long
+    rounds, each slowed alike) levels them all, which is dividing by the factor.
+    """
+    if excess <= 0 or not rounds:
+        return list(rounds)
+    ordered = sorted(rounds, reverse=True)
+    total = 0.0
+    level = 0.0
+    for count, value in enumerate(ordered, start=1):
+        total += value
+        following = ordered[count] if count < len(ordered) else 0.0
+        if total - count * following >= excess:
+            level = (total - excess) / count
+            break
+    level = max(level, ordered[-1] * 1e-3)
+    return [min(value, level) for value in rounds]
+
+
+def corrected_rounds(batch: Batch) -> tuple[list[float], bool]:
+    """The batch's rounds with other processes' time taken out, and whether it was contended.
+
+    Per round, its wall time less the time it waited for a CPU: measured where the kernel reports it,
+    else implied by the probes (CPU time x (load - 1)); never below its CPU time. With totals only
+    (pytest-benchmark's rounds), the total wait is taken off the slowest rounds (:func:`level_off`).
+
+    A slower CPU is not corrected: a pure-Python probe and a workload feel a busy host differently
+    (caches, memory bandwidth), and dividing by the probe could hide a real regression. Instead the
+    verdict waits for the CPU's speed to come back before a confirmation (see :func:`settle`).
+    """
+    span = batch.span
+    walls = list(batch.wall)
+    if span.factor <= CONTENDED:
+        return walls, False
+    waits: list[float] | None = list(batch.wait) if batch.wait is not None else None
+    if waits is None and batch.cpu is not None:
+        waits = [cpu * (span.factor - 1) for cpu in batch.cpu]
+    if waits is not None:
+        cpus = batch.cpu if batch.cpu is not None else [0.0] * len(walls)
+        rounds = zip(walls, waits, cpus, strict=True)
+        return [max(wall - wait, min(cpu, wall), wall * 1e-3) for wall, wait, cpu in rounds], True
+    rounds_s = sum(walls) * batch.iterations
+    share = min(1.0, rounds_s / span.wall_s) if span.wall_s > 0 else 1.0
+    waited = span.waited_s if span.waited_s is not None else span.wall_s * (1 - 1 / span.factor)
+    return level_off(walls, waited * share / batch.iterations), True
+
+
+@dataclass
+class Attempt:
+    """One measurement judged on its own: its batches of rounds and the rounds as judged."""
+
+    stat: str
+    batches: list[Batch] = field(default_factory=list)
+    judged: list[float] = field(default_factory=list)
+    corrected: bool = False
+    #: Why the attempt does not count for the verdict ("" when it counts).
+    set_aside: str = ""
+
+    def add(self, batch: Batch, correct: bool = True) -> None:
+        rounds, contended = corrected_rounds(batch) if correct else (list(batch.wall), False)
+        self.batches.append(batch)
+        self.judged.extend(rounds)
+        self.corrected = self.corrected or contended
+
+    @property
+    def raw(self) -> list[float]:
+        return [wall for batch in self.batches for wall in batch.wall]
+
+    @property
+    def value(self) -> float:
+        return statistic(self.judged, self.stat)
+
+    @property
+    def interval(self) -> Interval | None:
+        return interval(self.judged, self.stat)
+
+    @property
+    def factor(self) -> float:
+        """How much slower than quiet the attempt ran overall (time-weighted over its batches)."""
+        spans = [batch.span for batch in self.batches if batch.span.wall_s > 0]
+        quiet = sum(span.wall_s / span.factor for span in spans)
+        return sum(span.wall_s for span in spans) / quiet if quiet > 0 else 1.0
+
+    @property
+    def probes(self) -> int:
+        return sum(len(batch.span.probe_factors) for batch in self.batches)
+
+    def over(self, limit: float | None) -> bool:
+        return limit is not None and self.value > limit
+
+    def clearly_under(self, limit: float | None, data: Sequence[float] | None = None) -> bool:
+        """Whether the rounds (judged, or the ones given) are within the limit beyond doubt."""
+        if limit is None:
+            return True
+        data = self.judged if data is None else data
+        if not has_interval(self.stat):
+            return statistic(data, self.stat) <= limit
+        high = interval(data, self.stat)
+        return high is not None and high[1] is not None and high[1] < limit
+
+    def to_dict(self) -> dict[str, Any]:
+        ordered = sorted(self.judged)
+        bounds = self.interval
+        return {
+            "source": " + ".join(dict.fromkeys(batch.source for batch in self.batches)),
+            "stat": self.stat,
+            "value_s": self.value,
+            "rounds": len(self.judged),
+            "min": ordered[0],
+            "median": statistic(ordered, "median"),
+            "ci_low": None if bounds is None else bounds[0],
+            "ci_high": None if bounds is None else bounds[1],
+            "contention": round(self.factor, 4),
+            "corrected": self.corrected,
+            "raw_value_s": statistic(self.raw, self.stat),
+            "counted": not self.set_aside,
+            **({"set_aside": self.set_aside} if self.set_aside else {}),
+        }
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard the verdict tries: confirmations of an over-limit time, and time for more rounds."""
+
+    confirm: int = 1
+    max_time: float = 10.0
+    clock: Callable[[], float] = time.perf_counter
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The rounds the time verdict is decided on, and how they were arrived at."""
+
+    timing: Timing
+    stat: str
+    limit: float | None
+    interval: Interval | None
+    marginal: bool
+    attempts: list[Attempt]
+    action: str
+    notes: list[str]
+    #: Seconds spent waiting for a slow CPU to speed up again.
+    waited_s: float = 0.0
+
+    @property
+    def counted(self) -> list[Attempt]:
+        return [attempt for attempt in self.attempts if not attempt.set_aside]
+
+    @property
+    def contention(self) -> dict[str, Any]:
+        worst = max(self.attempts, key=lambda attempt: attempt.factor)
+        factor = worst.factor
+        sources = {batch.span.source for batch in worst.batches}
+        spans = [batch.span for attempt in self.attempts for batch in attempt.batches]
+        probe_factors = [value for span in spans for value in span.probe_factors]
+        return {
+            "factor": round(factor, 4),
+            "probes": sum(attempt.probes for attempt in self.attempts),
+            "action": self.action,
+            "source": "run-queue" if "run-queue" in sources else ("probe" if "probe" in sources else "none"),
+            "probe_factor": round(max(probe_factors), 4) if probe_factors else None,
+            "speed": round(max((span.speed for span in spans), default=1.0), 4),
+            "waited_s": round(self.waited_s, 3),
+        }
+
+    def apply(self, record: Record) -> Record:
+        """The record with the interval, marginal flag, attempts, contention and notes filled in."""
+        if record.time is None:
+            return record
+        low, high = self.interval if self.interval is not None else (None, None)
+        message = record.message
+        if record.verdict == FAIL and record.time.ratio is not None and record.time.ratio > 1:
+            counted = self.counted
+            if len(counted) > 1:
+                values = ", ".join(format_time(attempt.value) for attempt in counted)
+                message += f"; over in all {len(counted)} measurements ({values})"
+            if self.marginal:
+                message += " [marginal]"
+        return replace(
+            record,
+            message=message,
+            marginal=self.marginal,
+            time=replace(record.time, ci_low=low, ci_high=high),
+            attempts=[attempt.to_dict() for attempt in self.attempts],
+            contention=self.contention,
+            notes=[*record.notes, *self.notes],
+        )
+
+
+def _per_round_s(attempt: Attempt) -> float:
+    """Seconds one more round is expected to take (the latest batch's pace)."""
+    for batch in reversed(attempt.batches):
+        if batch.elapsed_s > 0 and batch.wall:
+            return batch.elapsed_s / len(batch.wall)
+    return max(statistic(attempt.raw, "median"), 1e-9)
+
+
+#: Statistics of the body of the distribution, for which :func:`clear_cut` holds.
+CENTRAL_STATS = ("min", "median", "mean")
+#: A central statistic whose every round is within this factor of the limit, on one side, is decided.
+CLEAR_CUT = 2.0
+
+
+def clear_cut(attempt: Attempt, limit: float) -> bool:
+    """Every round far on one side of the limit: more rounds cannot move a central statistic across.
+
+    Spares a few fixed rounds (``pedantic(rounds=3)`` of a long workload), whose order-statistic
+    interval is still unbounded, from being doubled when the verdict is not in doubt.
+    """
+    rounds = attempt.judged
+    if attempt.stat not in CENTRAL_STATS or len(rounds) < 3:
+        return False
+    return max(rounds) * CLEAR_CUT <= limit or min(rounds) >= limit * CLEAR_CUT
+
+
+def _extend(attempt: Attempt, limit: float, sampler: Sampler, policy: Policy, deadline: float) -> None:
+    """Take more rounds (doubling) while the interval holds the limit and time remains."""
+    while True:
+        bounds = attempt.interval
+        if bounds is None or not contains(bounds, limit) or clear_cut(attempt, limit):
+            return
+        remaining = deadline - policy.clock()
+        fit = math.floor(remaining / _per_round_s(attempt))
+        rounds = min(max(len(attempt.judged), 1), fit)
+        if rounds < 1:
+            return
+        attempt.add(sampler.take(rounds))
+
+
+def _rounds_for(first: Batch) -> int:
+    """Rounds a fresh attempt (re-measurement, confirmation) starts with; more follow as needed.
+
+    About :data:`FRESH_S` worth of rounds, at least :data:`MIN_FRESH_ROUNDS` (enough for an
+    interval), never more than the first attempt had; a fresh attempt whose interval holds the limit
+    then takes more like any other. It always runs, even when max_time is spent.
+    """
+    per_round = max(statistic(first.wall, "median") * first.iterations, 1e-9)
+    return max(1, min(len(first.wall), max(MIN_FRESH_ROUNDS, math.floor(FRESH_S / per_round))))
+
+
+def settle(
+    first: Batch,
+    stat: str,
+    limit: float | None,
+    sampler: Sampler | None,
+    policy: Policy,
+    probe: Probe | None = None,
+) -> Decision:
+    """Decide which rounds the time verdict rests on, taking more from ``sampler`` where needed.
+
+    ``limit`` is the tightest time the statistic must stay under (the budget, or a baseline's limit);
+    None judges nothing (the rounds are only summarised). Without a sampler nothing more can be
+    measured: the verdict is on the first batch, corrected for contention as well as it can be.
+    """
+    deadline = policy.clock() + policy.max_time
+    attempts: list[Attempt] = []
+    notes: list[str] = []
+    action = "none"
+    current = Attempt(stat)
+    contended = first.span.factor > CONTENDED
+    if contended and first.wait is None and sampler is not None:
+        current.add(first, correct=False)
+        levelled, _ = corrected_rounds(first)
+        if current.clearly_under(limit):
+            pass  # within the limit even as measured: contention only made it look slower
+        elif limit is not None and current.clearly_under(limit * LEVELLED_MARGIN, levelled):
+            current = Attempt(stat)
+            current.add(first)  # far within the limit once the total wait is taken out
+        else:
+            current.set_aside = f"contended ({first.span.factor:.2f}x slower than quiet)"
+            attempts.append(current)
+            current = Attempt(stat)
+            current.add(sampler.take(_rounds_for(first)))
+            action = "remeasured"
+            notes.append(
+                f"contention: the machine was busy ({first.span.factor:.2f}x slower than quiet) during "
+                "pytest-benchmark's rounds; perfgate measured again, taking other processes' time out"
+            )
+    else:
+        current.add(first)
+    confirmations = policy.confirm
+    waited_s = 0.0
+    while True:
+        if limit is not None and sampler is not None:
+            _extend(current, limit, sampler, policy, deadline)
+        attempts.append(current)
+        if not current.over(limit) or sampler is None:
+            break
+        slow = max(batch.span.speed for batch in current.batches)
+        if probe is not None and slow > 1.0 and policy.clock() < deadline:
+            # Over the limit on a slow CPU: set aside, wait for the CPU, and measure again (within max_time).
+            current.set_aside = f"slow CPU ({slow:.2f}x slower than the session's fastest)"
+            waited_s += _await_speed(probe, policy, deadline)
+        elif confirmations < 1:
+            break
+        else:
+            confirmations -= 1
+        current = Attempt(stat)
+        current.add(sampler.take(_rounds_for(first)))
+    final = current
+    counted = [attempt for attempt in attempts if not attempt.set_aside]
+    if any(attempt.corrected for attempt in counted) and action == "none":
+        action = "corrected"
+        worst = max(batch.span.factor for attempt in counted for batch in attempt.batches)
+        notes.append(
+            f"contention: the machine was busy (up to {worst:.2f}x slower than quiet); judged on the "
+            "rounds with other processes' time taken out"
+        )
+    if waited_s > 0:
+        slowest = max(batch.span.speed for attempt in attempts for batch in attempt.batches)
+        if action != "remeasured":
+            action = "waited"
+        notes.append(
+            f"contention: the CPU ran {slowest:.2f}x slower than the session's fastest (a busy host?); "
+            f"perfgate waited {waited_s:.1f} s for it before measuring again"
+        )
+    if len(counted) > 1 and not final.over(limit) and limit is not None:
+        notes.append(
+            f"over the limit at first ({format_time(counted[0].value)} > {format_time(limit)}), "
+            f"not confirmed by a fresh measurement ({format_time(final.value)})"
+        )
+    if limit is not None and final.over(limit) and sampler is None:
+        notes.append("not confirmed: perfgate cannot repeat this measurement")
+    bounds = final.interval
+    marginal = limit is not None and bounds is not None and is_bounded(bounds) and contains(bounds, limit)
+    if marginal and limit is not None:
+        notes.append(
+            f"marginal: after {len(final.judged)} rounds the 95% interval {_interval_text(bounds)} "
+            f"still holds the limit {format_time(limit)}; decided on the {stat}"
+        )
+    method = " + ".join(dict.fromkeys(batch.source for batch in final.batches))
+    if final.corrected:
+        method += ", corrected for contention"
+    timing = Timing(data=final.judged, method=method, traced=any(batch.traced for batch in final.batches))
+    return Decision(timing, stat, limit, bounds, marginal, attempts, action, notes, waited_s)
+
+
+def _await_speed(probe: Probe, policy: Policy, deadline: float) -> float:
+    """Wait (within max_time, at most :data:`SLOW_WAIT_S`) until the probe runs at full speed again."""
+    start = policy.clock()
+    until = min(deadline, start + SLOW_WAIT_S)
+    while policy.clock() < until:
+        if max(probe.factor() for _ in range(PROBES_PER_END)) <= CONTENDED:
+            break
+        policy.sleep(POLL_S)
+    return policy.clock() - start
+
+
+def _interval_text(bounds: Interval | None) -> str:
+    if bounds is None:
+        return "(none)"
+    low, high = bounds
+    low_text = "-inf" if low is None else format_time(low)
+    high_text = "inf" if high is None else format_time(high)
+    return f"[{low_text}, {high_text}]"
+
+
+# --- the session's side: settings, the probe, the tightest limit -------------------------------------
+
+
+def probe_for(config: pytest.Config) -> ReferenceProbe:
+    """This process's reference probe (one per session; its baseline is taken at first use)."""
+    probe = config.stash.get(keys.PROBE, None)
+    if probe is None:
+        probe = config.stash[keys.PROBE] = ReferenceProbe()
+    return probe
+
+
+def policy_for(config: pytest.Config) -> Policy:
+    settings = config.stash[keys.SETTINGS]
+    return Policy(confirm=settings.confirm, max_time=settings.max_time)
+
+
+def watch_for(config: pytest.Config) -> Watch:
+    """A watch on the machine for one measurement (run-queue wait, reference probe)."""
+    return Watch(probe_for(config))
+
+
+def limit_for(config: pytest.Config, nodeid: str, gate: Gate) -> float | None:
+    """The tightest time the test's statistic must stay under: its budget or its baseline's limit."""
+    limits = [
+        value for value in (gate.time, baseline.limit_for(config, nodeid, gate.stat)) if value is not None
+    ]
+    return min(limits, default=None)
+
+
+def settle_for(
+    config: pytest.Config,
+    nodeid: str,
+    gate: Gate,
+    timing: Timing,
+    span: Span,
+    sampler: Sampler | None,
+    iterations: int = 1,
+    whole: bool = False,
+) -> Decision:
+    """Settle the time verdict of rounds pytest-benchmark (or a test body) measured during ``span``."""
+    first = first_batch(timing, span, iterations, whole)
+    limit = limit_for(config, nodeid, gate)
+    decision = settle(first, gate.stat, limit, sampler, policy_for(config), probe_for(config))
+    # the CPU share of the first rounds' span stands for the rounds judged (same code, same calls)
+    return replace(decision, timing=replace(decision.timing, cpu_share=timing.cpu_share))
+
+
+def first_batch(timing: Timing, span: Span, iterations: int = 1, whole: bool = False) -> Batch:
+    """The rounds pytest-benchmark (or a test body) measured during ``span``, as the first batch.
+
+    ``whole``: the span is the one round (a test body), so its wait and CPU time are the round's.
+    """
+    single = whole and len(timing.data) == 1
+    return Batch(
+        wall=list(timing.data),
+        span=span,
+        source=timing.method,
+        elapsed_s=span.wall_s,
+        traced=timing.traced,
+        iterations=iterations,
+        wait=[span.waited_s] if single and span.waited_s is not None else None,
+        cpu=[span.cpu_s] if single and span.cpu_s is not None else None,
+    )

@@ -1,0 +1,138 @@
+"""End to end: confirmation, intervals and contention as a user's test run sees them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from helpers import junit_properties
+
+
+def records(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
+    cases = junit_properties(pytester.path / "junit.xml")
+    return {
+        name: json.loads(props["perfgate.record"])
+        for name, props in cases.items()
+        if "perfgate.record" in props
+    }
+
+
+def test_over_budget_is_confirmed_before_failing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.performance(time="5ms")
+        def test_slow(perfgate):
+            perfgate.pedantic(time.sleep, args=(0.01,), rounds=6)
+        """
+    )
+    result = pytester.runpytest("--junitxml=junit.xml")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*time median 1?.? ms > budget 5 ms (*x)*; over in all 2 measurements (1?.? ms, 1?.? ms)*"]
+    )
+    record = records(pytester)["test_slow"]
+    attempts = record["attempts"]
+    assert isinstance(attempts, list) and len(attempts) == 2
+    for attempt in attempts:
+        assert attempt["value_s"] > 0.005 and attempt["rounds"] >= 6
+        assert {"min", "median", "ci_low", "ci_high", "contention"} <= set(attempt)
+    time_figures = record["time"]
+    assert isinstance(time_figures, dict) and time_figures["ci_low"] > 0.005
+
+
+def test_confirm_zero_fails_on_one_measurement(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.performance(time="5ms")
+        def test_slow(perfgate):
+            perfgate.pedantic(time.sleep, args=(0.01,), rounds=6)
+        """
+    )
+    result = pytester.runpytest("--junitxml=junit.xml", "--perfgate-confirm=0")
+    result.assert_outcomes(failed=1)
+    attempts = records(pytester)["test_slow"]["attempts"]
+    assert isinstance(attempts, list) and len(attempts) == 1
+
+
+def test_benchmark_fixture_tests_get_an_interval_and_contention(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.performance(time="100ms")
+        def test_bench(benchmark):
+            benchmark.pedantic(sum, args=(range(1000),), rounds=20)
+        """
+    )
+    result = pytester.runpytest("--junitxml=junit.xml")
+    result.assert_outcomes(passed=1)
+    record = records(pytester)["test_bench"]
+    time_figures = record["time"]
+    assert isinstance(time_figures, dict) and time_figures["ci_high"] < 0.1
+    contention = record["contention"]
+    assert isinstance(contention, dict) and contention["factor"] >= 1 and contention["probes"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("option", "text"),
+    [("--perfgate-confirm=-1", "must not be negative"), ("--perfgate-max-time=0", "greater than zero")],
+)
+def test_bad_noise_options_are_usage_errors(pytester: pytest.Pytester, option: str, text: str) -> None:
+    result = pytester.runpytest(option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{text}*"])
+
+
+@pytest.fixture
+def busy_machine() -> Iterator[None]:
+    """Two processes spinning, one per core of a 2-core machine (more where there are more cores)."""
+    import os
+
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(max(2, os.cpu_count() or 2))
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def test_a_busy_neighbour_does_not_fail_a_test_within_budget(
+    pytester: pytest.Pytester, busy_machine: None
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def work():
+            total = 0
+            for i in range(25_000):
+                total += i * i % 7
+            return total
+
+        @pytest.mark.performance(time="5ms")
+        def test_within_budget(perfgate):
+            perfgate(work)
+            assert perfgate.measurement.time.value_s < 0.005
+        """
+    )
+    result = pytester.runpytest("--junitxml=junit.xml", "--benchmark-max-time=0.3")
+    result.assert_outcomes(passed=1)
+    record = records(pytester)["test_within_budget"]
+    contention = record["contention"]
+    assert isinstance(contention, dict)
+    assert contention["factor"] >= 1 and contention["probes"] >= 2
+    assert contention["action"] in ("none", "corrected", "remeasured")
