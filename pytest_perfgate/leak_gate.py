@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,9 +11,11 @@ import pytest
 from . import memory_gate
 from .measure import memory
 from .quantities import format_memory, parse_memory
-from .record import FAIL, NOT_MEASURED, PASS, WARN, MemoryFigures, Record
+from .record import MemoryFigures, Record
 from .targets import Gate
+from .verdict import GateFigures, judge_gate
 
+KIND = "leaks"
 DEFAULT_CALLS = 50
 DEFAULT_MAX_GROWTH = "1MB"
 #: Sites named in a failure message (all of them go into the report section and the record).
@@ -48,9 +51,7 @@ def check(
     """Run the leak check (once only in mode ``off``) and judge its growth."""
     if mode == "off":
         call()
-        return Record(
-            nodeid=item.nodeid, target=gate.target, verdict=NOT_MEASURED, reason="perfgate mode is off"
-        )
+        return judge_gate(item.nodeid, gate, KIND, None, mode=mode)
     backend, notes = memory_gate.backend_for(item, timed=False)
     result = memory.leak_check(
         call,
@@ -65,45 +66,41 @@ def check(
 def judge(
     nodeid: str, gate: Gate, result: memory.LeakResult, max_growth: int, mode: str, notes: list[str]
 ) -> Record:
-    """The leak check's verdict, message and figures (``extra["leaks"]``)."""
+    """The leak check's verdict, message and figures (``extra["leaks"]``), as a gate beyond one call."""
     growth = result.growth_bytes
     ratio = growth / max_growth
     measured = result.calls - result.warmup_calls
-    over = growth > max_growth
-    verdict = (FAIL if mode == "enforce" else WARN) if over else PASS
-    figures: Mapping[str, Any] = {
-        "growth_bytes": growth,
-        "max_growth_bytes": max_growth,
-        "ratio": round(ratio, 4),
-        "calls": result.calls,
-        "warmup_calls": result.warmup_calls,
-        "backend": result.backend,
-    }
+    phrase = (
+        f"leaks: memory grew {format_memory(growth)} over {measured} calls "
+        f"> max_growth {format_memory(max_growth)} ({ratio:.2f}x)"
+    )
+    if result.sites:
+        held = ", ".join(
+            f"{site.location} ({format_memory(site.bytes)})" for site in result.sites[:SITES_IN_MESSAGE]
+        )
+        phrase += f"; held by {held}"
     summary = (
         f"leaks: {format_memory(growth)} still held after {measured} calls "
         f"(max_growth {format_memory(max_growth)}; {result.warmup_calls} warm-up "
         f"call{'s' if result.warmup_calls != 1 else ''} not counted; {result.backend})"
     )
-    notes = [summary, *notes]
-    if gate.time is not None:
-        notes.append("the time budget is not measured by perfgate.leaks")
-    message = ""
-    if over:
-        message = (
-            f"perfgate: {gate.label()}: leaks: memory grew {format_memory(growth)} over {measured} calls "
-            f"> max_growth {format_memory(max_growth)} ({ratio:.2f}x)"
-        )
-        if result.sites:
-            held = ", ".join(
-                f"{site.location} ({format_memory(site.bytes)})" for site in result.sites[:SITES_IN_MESSAGE]
-            )
-            message += f"; held by {held}"
-    return Record(
-        nodeid=nodeid,
-        target=gate.target,
-        verdict=verdict,
-        reason="over budget" if over else "within budget",
-        message=message,
+    figures = GateFigures(
+        kind=KIND,
+        figures={
+            "growth_bytes": growth,
+            "max_growth_bytes": max_growth,
+            "ratio": round(ratio, 4),
+            "calls": result.calls,
+            "warmup_calls": result.warmup_calls,
+            "backend": result.backend,
+        },
+        measured=growth,
+        limit=max_growth,
+        phrase=phrase,
+    )
+    record = judge_gate(nodeid, gate, KIND, figures, mode=mode, notes=[summary, *notes])
+    return replace(
+        record,
         memory=MemoryFigures(
             peak_bytes=None,
             budget_bytes=None,
@@ -111,7 +108,5 @@ def judge(
             backend=result.backend,
             reason="a leak check measures growth, not a peak",
         ),
-        notes=notes,
-        allocations=[site.to_dict() for site in result.sites] if over else [],
-        extra={"leaks": dict(figures)},
+        allocations=[site.to_dict() for site in result.sites] if figures.over else [],
     )
