@@ -1,4 +1,7 @@
-"""pytest-perfgate: performance budgets as ordinary pass/fail tests."""
+"""pytest-perfgate: performance budgets as ordinary pass/fail tests.
+
+PYTEST_DONT_REWRITE: the plugin reports through its own messages, not assert statements.
+"""
 
 from __future__ import annotations
 
