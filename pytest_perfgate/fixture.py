@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import baseline, diagnosis, keys, leak_gate, memory_gate, noise
-from . import compare as comparing
-from .gates import concurrent as concurrent_gate
-from .gates import scaling as scaling_gate
 from .gates.run import disabled_reason, run_gate
 from .gating import conclude
 from .markers import gate_for
@@ -20,6 +17,10 @@ from .measure.sampling import CallSampler, benchmark_iterations, benchmark_sampl
 from .measure.timing import run_benchmark
 from .record import Record
 from .verdict import judge
+
+if TYPE_CHECKING:
+    from .gates import concurrent as concurrent_gate
+    from .gates import scaling as scaling_gate
 
 _BENCHMARK_UNUSED = "Benchmark fixture was not used at all in this test"
 
@@ -112,6 +113,8 @@ class PerfgateFixture:
         the best of several rounds. Returns the sizes, seconds per call, exponent and its interval.
         """
         __tracebackhide__ = True
+        from .gates import scaling as scaling_gate  # loaded by the tests that use it
+
         fn, checked, make_input, limit = scaling_gate.check_arguments(fn, sizes, make_input, max_exponent)
         self._start()
 
@@ -147,6 +150,8 @@ class PerfgateFixture:
         args and kwargs must then be picklable: fn defined at module level in an importable module).
         """
         __tracebackhide__ = True
+        from .gates import concurrent as concurrent_gate  # loaded by the tests that use it
+
         fn, workers, max_slowdown, kind = concurrent_gate.check_arguments(fn, workers, max_slowdown, kind)
         payload = None
         if kind == "process":
@@ -192,6 +197,8 @@ class PerfgateFixture:
         ``max_memory_ratio`` times baseline's memory (0.7: 30% less). The speedup and its 95% interval
         are in ``perfgate.measurement.extra["compare"]``.
         """
+        from . import compare as comparing  # loaded by the tests that use it
+
         speedup, memory_ratio = comparing.validate(candidate, baseline, min_speedup, max_memory_ratio)
         self._start()
         nodeid = self._item.nodeid

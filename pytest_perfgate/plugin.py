@@ -6,10 +6,8 @@ from collections.abc import Generator
 
 import pytest
 
-from . import baseline, diagnosis, gating, hooks, keys, machine, markers, memory_gate
+from . import baseline, diagnosis, gating, history, hooks, keys, machine, markers, memory_gate
 from .fixture import perfgate, quiet_unused_benchmark
-from .history import check as history_check
-from .history import recorder as history_recorder
 from .reports.collector import PerfgateReports
 from .settings import add_options, load_settings
 from .unmatched import UnmatchedPatterns
@@ -36,8 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         reports = PerfgateReports(config, settings)
         config.pluginmanager.register(reports, "perfgate-reports")
-        history_recorder.register(config, reports)
-    history_check.register(config)
+        history.register_recorder(config, reports)
+    history.register_check(config)
     if config.pluginmanager.hasplugin("xdist"):
         from . import xdist
 
