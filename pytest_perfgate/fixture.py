@@ -14,7 +14,7 @@ from .gating import conclude
 from .markers import gate_for
 from .measure.memory import MemoryResult
 from .measure.sampling import CallSampler, benchmark_iterations, benchmark_sampler
-from .measure.timing import run_benchmark
+from .measure.timing import DISABLED_REASON, benchmark_disabled, run_benchmark
 from .record import Record
 from .verdict import judge
 
@@ -213,11 +213,9 @@ class PerfgateFixture:
             result = call_candidate()
             self._conclude(judge(nodeid, self._gate, timing=None, memory=None, mode="off"))
             return result
-        if self._config.getoption("benchmark_disable", False) and not self._config.getoption(
-            "benchmark_enable", False
-        ):
+        if benchmark_disabled(self._config):
             result = call_candidate()
-            reason = "pytest-benchmark is disabled (--benchmark-disable)"
+            reason = DISABLED_REASON
             self._conclude(
                 judge(nodeid, self._gate, timing=None, time_reason=reason, memory=None, memory_reason=reason)
             )

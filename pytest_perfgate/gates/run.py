@@ -7,6 +7,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 
+from ..measure.timing import DISABLED_REASON, benchmark_disabled
 from ..record import Record
 from ..settings import Settings
 from ..targets import Gate
@@ -25,9 +26,7 @@ R = TypeVar("R", bound=Measured)
 
 def disabled_reason(config: pytest.Config) -> str | None:
     """Why timing is off for this run (``--benchmark-disable``), or None."""
-    if config.getoption("benchmark_disable", False) and not config.getoption("benchmark_enable", False):
-        return "pytest-benchmark is disabled (--benchmark-disable)"
-    return None
+    return DISABLED_REASON if benchmark_disabled(config) else None
 
 
 def run_gate(

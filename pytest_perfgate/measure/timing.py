@@ -46,10 +46,19 @@ def cpu_clock() -> Iterator[CpuClock]:
     clock.wall_s = time.perf_counter() - wall
 
 
+#: Why a test has no time figures when the user turned pytest-benchmark off.
+DISABLED_REASON = "pytest-benchmark is disabled (--benchmark-disable)"
+
+
+def benchmark_disabled(config: pytest.Config) -> bool:
+    """Whether the user turned timing off (``--benchmark-disable`` without ``--benchmark-enable``)."""
+    return bool(config.getoption("benchmark_disable", False)) and not config.getoption(
+        "benchmark_enable", False
+    )
+
+
 def _disabled_reason(config: pytest.Config) -> str:
-    if config.getoption("benchmark_disable", False) and not config.getoption("benchmark_enable", False):
-        return "pytest-benchmark is disabled (--benchmark-disable)"
-    return "pytest-benchmark measured nothing"
+    return DISABLED_REASON if benchmark_disabled(config) else "pytest-benchmark measured nothing"
 
 
 def enable_under_xdist(benchmark: Any, config: pytest.Config) -> None:
@@ -57,11 +66,8 @@ def enable_under_xdist(benchmark: Any, config: pytest.Config) -> None:
 
     Only the xdist reason is lifted: ``--benchmark-disable`` is respected.
     """
-    if not benchmark.disabled or not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    if config.getoption("benchmark_disable", False) and not config.getoption("benchmark_enable", False):
-        return
-    benchmark.disabled = False
+    if benchmark.disabled and os.environ.get("PYTEST_XDIST_WORKER") and not benchmark_disabled(config):
+        benchmark.disabled = False
 
 
 def benchmark_timing(
