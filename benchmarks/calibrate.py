@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from pytest_perfgate.machine import SESSION_SCORE_S
+from pytest_perfgate.config.timescale import SESSION_SCORE_S
 from pytest_perfgate.measure.contention import machine_score
 
 

@@ -33,13 +33,13 @@ import numpy as np
 from pytest_benchmark.fixture import BenchmarkFixture
 from pytest_benchmark.utils import NameWrapper
 
+from pytest_perfgate.config.targets import Gate
 from pytest_perfgate.measure.contention import ReferenceProbe, Watch, run_queue_wait
 from pytest_perfgate.measure.sampling import benchmark_iterations, benchmark_sampler
 from pytest_perfgate.measure.timing import Timing
-from pytest_perfgate.noise import Policy, first_batch, settle
 from pytest_perfgate.record import FAIL, Record
-from pytest_perfgate.targets import Gate
-from pytest_perfgate.verdict import judge
+from pytest_perfgate.verdict.budget import judge
+from pytest_perfgate.verdict.noisy_time import Policy, first_batch, settle
 
 SIZE = 1_000_000
 ARRAY = np.random.default_rng(1).random(SIZE)

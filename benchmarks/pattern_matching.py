@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pytest_perfgate.settings import Settings, TestPattern, node_scopes
-from pytest_perfgate.targets import Budget
+from pytest_perfgate.config.settings import Settings, TestPattern, node_scopes
+from pytest_perfgate.config.targets import Budget
 
 
 def node_ids(count: int) -> list[str]:

@@ -5,9 +5,9 @@ PYTEST_DONT_REWRITE: the plugin reports through its own messages, not assert sta
 
 from __future__ import annotations
 
-from .markers import budget
+from .config.markers import budget
+from .config.targets import PERFORMANCE_TARGETS, Budget
 from .quantities import parse_memory, parse_time
 from .record import Record
-from .targets import PERFORMANCE_TARGETS, Budget
 
 __all__ = ["PERFORMANCE_TARGETS", "Budget", "Record", "budget", "parse_memory", "parse_time"]

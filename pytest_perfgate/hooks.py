@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .targets import Budget
+    from .config.targets import Budget
 
 
 @pytest.hookspec

@@ -6,11 +6,18 @@ from collections.abc import Generator
 
 import pytest
 
-from . import baseline, diagnosis, gating, history, hooks, keys, machine, markers, memory_gate
-from .fixture import perfgate, quiet_unused_benchmark
+from . import history, hooks
+from .config import markers
+from .config import timescale as machine
+from .config.settings import add_options, load_settings
+from .config.unmatched import UnmatchedPatterns
 from .reports.collector import PerfgateReports
-from .settings import add_options, load_settings
-from .unmatched import UnmatchedPatterns
+from .runtest import call as gating
+from .runtest import memory as memory_gate
+from .runtest import profile as diagnosis
+from .runtest import session as keys
+from .runtest.fixture import perfgate, quiet_unused_benchmark
+from .verdict import baseline
 
 __all__ = ["perfgate"]
 
@@ -37,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         history.register_recorder(config, reports)
     history.register_check(config)
     if config.pluginmanager.hasplugin("xdist"):
-        from . import xdist
+        from .xdist import hooks as xdist
 
         xdist.register(config)
 

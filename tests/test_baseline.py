@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate.baseline import BaselineError, BaselineTime, compare, load, parse
+from pytest_perfgate.verdict.baseline import BaselineError, BaselineTime, compare, load, parse
 
 SLEEPS = """
 import time

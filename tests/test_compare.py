@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate.compare import Comparison, Pairs, calibrate_iterations, take_pairs, validate
+from pytest_perfgate.gates.compare import Comparison, Pairs, calibrate_iterations, take_pairs, validate
 from pytest_perfgate.measure.memory import MemoryResult
 from pytest_perfgate.measure.sampling import CallSampler
 

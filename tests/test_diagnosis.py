@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate import diagnosis, keys
 from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
+from pytest_perfgate.runtest import profile as diagnosis
+from pytest_perfgate.runtest import session as keys
 
 SLEEPY = """
     import time

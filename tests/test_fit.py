@@ -7,13 +7,7 @@ import random
 
 import pytest
 
-from pytest_perfgate.measure.fit import (
-    fit_power_law,
-    incomplete_beta,
-    local_exponents,
-    t_cdf,
-    t_quantile,
-)
+from pytest_perfgate.stats.fit import fit_power_law, incomplete_beta, local_exponents, t_cdf, t_quantile
 
 # Two-sided 95% and 99% critical values of Student's t, from printed tables.
 T_TABLE = [

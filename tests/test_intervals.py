@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from pytest_perfgate.measure.intervals import (
+from pytest_perfgate.stats.intervals import (
     contains,
     has_interval,
     interval,

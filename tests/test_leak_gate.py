@@ -7,7 +7,7 @@ import json
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate import leak_gate
+from pytest_perfgate.gates import leaks as leak_gate
 from pytest_perfgate.measure import memory
 
 KiB = 1024

@@ -9,7 +9,7 @@ import pytest
 
 from helpers import junit_properties
 from pytest_perfgate.cli import main
-from pytest_perfgate.machine import machine_factor
+from pytest_perfgate.config.timescale import machine_factor
 
 
 def test_calibrate_prints_a_score_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from pytest_perfgate.measure.contention import Span, Watch, reference_work
 from pytest_perfgate.measure.sampling import Batch, CallSampler
-from pytest_perfgate.noise import CONTENDED, Policy, corrected_rounds, level_off, settle
 from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
+from pytest_perfgate.verdict.noisy_time import CONTENDED, Policy, corrected_rounds, level_off, settle
 
 
 class FakeClock:

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from pytest_perfgate.measure.ranks import p_greater, smallest_p, u_statistic
+from pytest_perfgate.stats.ranks import p_greater, smallest_p, u_statistic
 
 
 def test_u_counts_pairs_with_ties_as_half() -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_perfgate.settings import Settings, TestPattern, node_scopes
-from pytest_perfgate.targets import Budget
+from pytest_perfgate.config.settings import Settings, TestPattern, node_scopes
+from pytest_perfgate.config.targets import Budget
 
 
 def row(pattern: str, target: str | None = "ui_response") -> TestPattern:

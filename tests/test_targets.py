@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_perfgate import PERFORMANCE_TARGETS, Budget
-from pytest_perfgate.targets import parse_assignment, parse_table
+from pytest_perfgate.config.targets import parse_assignment, parse_table
 
 
 def test_built_in_table_matches_the_spec() -> None:

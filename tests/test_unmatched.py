@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_perfgate.unmatched import in_scope
+from pytest_perfgate.config.unmatched import in_scope
 
 PYPROJECT = """
     [tool.perfgate.tests]

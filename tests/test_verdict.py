@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from pytest_perfgate.config.targets import Gate
 from pytest_perfgate.measure.memory import MemoryResult
 from pytest_perfgate.measure.timing import Timing
-from pytest_perfgate.targets import Gate
-from pytest_perfgate.verdict import judge
+from pytest_perfgate.verdict.budget import judge
 
 MIB = 1024**2
 

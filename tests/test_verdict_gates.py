@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_perfgate.config.targets import Gate
 from pytest_perfgate.record import FAIL, NOT_MEASURED, PASS, WARN
-from pytest_perfgate.targets import Gate
-from pytest_perfgate.verdict import GateFigures, judge_gate
+from pytest_perfgate.verdict.budget import GateFigures, judge_gate
 
 GATE = Gate(target=None, time=None, memory=500 * 1024**2, stat="median", origin="marker")
 

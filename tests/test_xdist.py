@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate import keys
 from pytest_perfgate.record import Record
-from pytest_perfgate.xdist import PERFORMANCE_TESTS
+from pytest_perfgate.runtest import session as keys
+from pytest_perfgate.xdist.hooks import PERFORMANCE_TESTS
 
 #: hypothesis's plugin imports hypothesis at the end of every run (seconds, in each process); unused here.
 FAST = ("-p", "no:hypothesispytest")

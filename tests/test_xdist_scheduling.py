@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from pytest_perfgate import keys
-from pytest_perfgate.xdist import IsolatingScheduling
+from pytest_perfgate.runtest import session as keys
+from pytest_perfgate.xdist.hooks import IsolatingScheduling
 
 
 class FakeConfig:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from ..measure.stats import statistic
+from ..config.settings import STATS
 from ..quantities import format_time
 from ..record import Record
 from ..reports.model import Report
-from ..settings import STATS
+from ..stats.summary import statistic
 from . import load
 
 HELP = "compare two JSON reports test by test; exit 1 when a test got slower than allowed"

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..measure.loops import autorange, time_loop
 from ..quantities import format_time
-from ..verdict import GateFigures
+from ..verdict.budget import GateFigures
 from . import arguments
 
 METHOD = "perfgate.concurrent"

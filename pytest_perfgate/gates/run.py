@@ -7,11 +7,11 @@ from typing import Protocol, TypeVar
 
 import pytest
 
+from ..config.settings import Settings
+from ..config.targets import Gate
 from ..measure.timing import DISABLED_REASON, benchmark_disabled
 from ..record import Record
-from ..settings import Settings
-from ..targets import Gate
-from ..verdict import GateFigures, judge_gate
+from ..verdict.budget import GateFigures, judge_gate
 
 
 class Measured(Protocol):

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..measure.fit import fit_power_law, local_exponents
 from ..measure.loops import autorange, time_loop
 from ..quantities import format_time
-from ..verdict import GateFigures
+from ..stats.fit import fit_power_law, local_exponents
+from ..verdict.budget import GateFigures
 from . import arguments
 
 METHOD = "perfgate.scaling"

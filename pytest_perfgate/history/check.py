@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from .. import keys
-from ..environment import git_state
-from ..gating import PerfgateWarning
+from ..measure.machine import git_state
 from ..quantities import format_memory, format_time
 from ..record import FAIL, PASS, WARN, Record
+from ..runtest import session as keys
+from ..runtest.call import PerfgateWarning
 from .analysis import Step, step_up
 from .context import this_machine
 from .store import HistoryError, Run, Store, describe, is_url, open_store, resolve_location

@@ -10,7 +10,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from ..environment import cpu_model, git_state
+from ..measure.machine import cpu_model, git_state
 from ..record import Record
 from .store import Machine, Result, Run
 

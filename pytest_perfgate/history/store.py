@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..measure.stats import statistic
 from ..record import Record
+from ..stats.summary import statistic
 from . import schema
 
 #: Where ``--perfgate-history`` without a URL and ``perfgate history`` without ``--db`` look.

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .. import keys
+from ..config.settings import Settings
 from ..record import Record
-from ..settings import Settings
+from ..runtest import session as keys
 from . import html, markdown, terminal
 from .files import ReportPathError, check_writable, resolve, write_atomically
 from .jsonfile import dumps

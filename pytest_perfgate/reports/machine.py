@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..environment import cpu_model, git_state
+from ..measure.machine import cpu_model, git_state
 
 #: Distributions whose versions a report names.
 PACKAGES = ("pytest", "pytest-benchmark", "memray", "pytest-memray", "pytest-xdist", "pytest-perfgate")

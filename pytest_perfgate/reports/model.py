@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config.settings import Settings
+from ..config.targets import Budget
 from ..record import VERDICTS, Record
-from ..settings import Settings
-from ..targets import Budget
 
 #: The ``schema`` value of a JSON report; a reader refuses any other.
 SCHEMA = "pytest-perfgate/1"

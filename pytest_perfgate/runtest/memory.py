@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from . import keys
-from .measure import memory
-from .measure.memory import AllocationSite, Attribution, MemoryResult, Peak
-from .quantities import format_memory
-from .record import FAIL, WARN, Record
-from .settings import Settings
+from ..config.settings import Settings
+from ..measure import memory
+from ..measure.memory import AllocationSite, Attribution, MemoryResult, Peak
+from ..quantities import format_memory
+from ..record import FAIL, WARN, Record
+from . import session as keys
 
 #: pytest-memray's markers; each makes it trace the test's call.
 PYTEST_MEMRAY_MARKERS = ("limit_memory", "limit_leaks", "limit_leaked_objects")

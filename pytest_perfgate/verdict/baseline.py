@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from . import keys
-from .measure.ranks import p_greater, smallest_p
-from .measure.stats import statistic
-from .quantities import format_time
-from .record import FAIL, NOT_MEASURED, WARN, Record
+from ..quantities import format_time
+from ..record import FAIL, NOT_MEASURED, WARN, Record
+from ..runtest import session as keys
+from ..stats.ranks import p_greater, smallest_p
+from ..stats.summary import statistic
 
 SCHEMA = "pytest-perfgate/1"
 #: Significance level of the rank test.

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .measure.intervals import Interval, contains, interval, is_bounded
-from .measure.memory import MemoryResult, peak_of_call
-from .measure.sampling import CallSampler
-from .measure.timing import Timing
-from .noise import Policy, corrected_rounds
-from .quantities import format_memory
-from .record import FAIL, WARN, Record
+from ..measure.memory import MemoryResult, peak_of_call
+from ..measure.sampling import CallSampler
+from ..measure.timing import Timing
+from ..quantities import format_memory
+from ..record import FAIL, WARN, Record
+from ..stats.intervals import Interval, contains, interval, is_bounded
+from ..verdict.noisy_time import Policy, corrected_rounds
 
 #: A round of the faster function lasts at least this long.
 ROUND_S = 1e-3

@@ -8,19 +8,24 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import baseline, diagnosis, keys, leak_gate, memory_gate, noise
-from .gates.run import disabled_reason, run_gate
-from .gating import conclude
-from .markers import gate_for
-from .measure.memory import MemoryResult
-from .measure.sampling import CallSampler, benchmark_iterations, benchmark_sampler
-from .measure.timing import DISABLED_REASON, benchmark_disabled, run_benchmark
-from .record import Record
-from .verdict import judge
+from ..config.markers import gate_for
+from ..gates import leaks as leak_gate
+from ..gates.run import disabled_reason, run_gate
+from ..measure.memory import MemoryResult
+from ..measure.sampling import CallSampler, benchmark_iterations, benchmark_sampler
+from ..measure.timing import DISABLED_REASON, benchmark_disabled, run_benchmark
+from ..record import Record
+from ..verdict import baseline
+from ..verdict import noisy_time as noise
+from ..verdict.budget import judge
+from . import memory as memory_gate
+from . import profile as diagnosis
+from . import session as keys
+from .call import conclude
 
 if TYPE_CHECKING:
-    from .gates import concurrent as concurrent_gate
-    from .gates import scaling as scaling_gate
+    from ..gates import concurrent as concurrent_gate
+    from ..gates import scaling as scaling_gate
 
 _BENCHMARK_UNUSED = "Benchmark fixture was not used at all in this test"
 
@@ -113,7 +118,7 @@ class PerfgateFixture:
         the best of several rounds. Returns the sizes, seconds per call, exponent and its interval.
         """
         __tracebackhide__ = True
-        from .gates import scaling as scaling_gate  # loaded by the tests that use it
+        from ..gates import scaling as scaling_gate  # loaded by the tests that use it
 
         fn, checked, make_input, limit = scaling_gate.check_arguments(fn, sizes, make_input, max_exponent)
         self._start()
@@ -150,7 +155,7 @@ class PerfgateFixture:
         args and kwargs must then be picklable: fn defined at module level in an importable module).
         """
         __tracebackhide__ = True
-        from .gates import concurrent as concurrent_gate  # loaded by the tests that use it
+        from ..gates import concurrent as concurrent_gate  # loaded by the tests that use it
 
         fn, workers, max_slowdown, kind = concurrent_gate.check_arguments(fn, workers, max_slowdown, kind)
         payload = None
@@ -197,7 +202,7 @@ class PerfgateFixture:
         ``max_memory_ratio`` times baseline's memory (0.7: 30% less). The speedup and its 95% interval
         are in ``perfgate.measurement.extra["compare"]``.
         """
-        from . import compare as comparing  # loaded by the tests that use it
+        from ..gates import compare as comparing  # loaded by the tests that use it
 
         speedup, memory_ratio = comparing.validate(candidate, baseline, min_speedup, max_memory_ratio)
         self._start()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from . import keys
-from .measure.contention import machine_score
+from ..measure.contention import machine_score
+from ..runtest import session as keys
 from .settings import Settings
 
 #: Seconds spent measuring the machine score at the start of a session.

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .record import Record
-from .settings import Settings
-from .targets import Gate
+from ..config.settings import Settings
+from ..config.targets import Gate
+from ..record import Record
 
 if TYPE_CHECKING:
-    from .baseline import Baseline
-    from .measure.contention import ReferenceProbe
+    from ..measure.contention import ReferenceProbe
+    from ..verdict.baseline import Baseline
 
 #: The validated settings, read once in pytest_configure.
 SETTINGS = pytest.StashKey[Settings]()

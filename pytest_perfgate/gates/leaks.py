@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from . import memory_gate
-from .measure import memory
-from .quantities import format_memory, parse_memory
-from .record import MemoryFigures, Record
-from .targets import Gate
-from .verdict import GateFigures, judge_gate
+from ..config.targets import Gate
+from ..measure import memory
+from ..quantities import format_memory, parse_memory
+from ..record import MemoryFigures, Record
+from ..runtest import memory as memory_gate
+from ..verdict.budget import GateFigures, judge_gate
 
 KIND = "leaks"
 DEFAULT_CALLS = 50

@@ -15,14 +15,18 @@ from typing import Any
 
 import pytest
 
-from . import baseline, diagnosis, keys, memory_gate, noise
-from .measure.contention import Span
-from .measure.sampling import benchmark_iterations
-from .measure.timing import Timing, benchmark_timing, cpu_clock, enable_under_xdist
-from .record import FAIL, NOT_MEASURED, WARN, Record
-from .reports import benchmark as benchmark_report
-from .targets import Gate
-from .verdict import judge
+from ..config.targets import Gate
+from ..measure.contention import Span
+from ..measure.sampling import benchmark_iterations
+from ..measure.timing import Timing, benchmark_timing, cpu_clock, enable_under_xdist
+from ..record import FAIL, NOT_MEASURED, WARN, Record
+from ..reports import benchmark as benchmark_report
+from ..verdict import baseline
+from ..verdict import noisy_time as noise
+from ..verdict.budget import judge
+from . import memory as memory_gate
+from . import profile as diagnosis
+from . import session as keys
 
 
 class PerfgateWarning(UserWarning):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .quantities import format_memory, format_time, parse_budget_spec, parse_memory, parse_time
+from ..quantities import format_memory, format_time, parse_budget_spec, parse_memory, parse_time
 
 __all__ = ["DEFAULT_MEMORY_TARGET", "PERFORMANCE_TARGETS", "Budget", "parse_assignment"]
 

@@ -31,15 +31,16 @@ from typing import Any
 
 import pytest
 
-from . import baseline, keys
-from .measure.contention import CONTENDED, PROBES_PER_END, Probe, ReferenceProbe, Span, Watch
-from .measure.intervals import Interval, contains, has_interval, interval, is_bounded
-from .measure.sampling import Batch, Sampler
-from .measure.stats import statistic
-from .measure.timing import Timing
-from .quantities import format_time
-from .record import FAIL, Record
-from .targets import Gate
+from ..config.targets import Gate
+from ..measure.contention import CONTENDED, PROBES_PER_END, Probe, ReferenceProbe, Span, Watch
+from ..measure.sampling import Batch, Sampler
+from ..measure.timing import Timing
+from ..quantities import format_time
+from ..record import FAIL, Record
+from ..runtest import session as keys
+from ..stats.intervals import Interval, contains, has_interval, interval, is_bounded
+from ..stats.summary import statistic
+from . import baseline
 
 #: A fresh attempt starts with about this many seconds of rounds, and at least this many rounds.
 FRESH_S = 0.25

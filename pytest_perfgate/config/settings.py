@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .quantities import parse_time
+from ..quantities import parse_time
 from .targets import PERFORMANCE_TARGETS, Budget, parse_assignment, parse_table
 
 if sys.version_info >= (3, 11):

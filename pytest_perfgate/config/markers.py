@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from .quantities import parse_memory, parse_time
+from ..quantities import parse_memory, parse_time
 from .settings import STATS, Settings
 from .targets import DEFAULT_MEMORY_TARGET, Budget, Gate
 

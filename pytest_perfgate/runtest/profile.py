@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from . import keys
-from .measure.profile import PROFILE_ROWS, format_rows, profile_call, rows_from_stats
-from .record import FAIL, WARN, Record
+from ..measure.profile import PROFILE_ROWS, format_rows, profile_call, rows_from_stats
+from ..record import FAIL, WARN, Record
+from . import session as keys
 
 #: The heading of the report section that carries the profile.
 SECTION = "perfgate profile"

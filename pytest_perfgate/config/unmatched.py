@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from . import keys
+from ..runtest import session as keys
 from .settings import Settings, TestPattern
 
 #: Where an xdist worker puts the patterns it found unmatched.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .measure.memory import MemoryResult
-from .measure.stats import sample, statistic, summary
-from .measure.timing import Timing
-from .quantities import format_memory, format_time
-from .record import FAIL, NOT_MEASURED, PASS, WARN, MemoryFigures, Record, TimeFigures
-from .targets import Gate
+from ..config.targets import Gate
+from ..measure.memory import MemoryResult
+from ..measure.timing import Timing
+from ..quantities import format_memory, format_time
+from ..record import FAIL, NOT_MEASURED, PASS, WARN, MemoryFigures, Record, TimeFigures
+from ..stats.summary import sample, statistic, summary
 
 #: Raw rounds kept in a record (evenly spaced quantiles beyond that), enough for rank tests.
 ROUNDS_KEPT = 200

@@ -27,8 +27,8 @@ from xdist.remote import Producer
 from xdist.scheduler import LoadScheduling
 from xdist.workermanage import WorkerController
 
-from . import keys
-from .record import NOT_MEASURED, Record
+from ..record import NOT_MEASURED, Record
+from ..runtest import session as keys
 
 #: The test report attribute that carries a worker's ``{nodeid: target}`` of performance tests.
 PERFORMANCE_TESTS = "perfgate_performance_tests"

@@ -1,0 +1,1 @@
+"""Pure statistics, standard library only: summaries, intervals, ranks, fits."""

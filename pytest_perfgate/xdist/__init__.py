@@ -1,0 +1,1 @@
+"""pytest-xdist support, loaded only when xdist is installed."""
