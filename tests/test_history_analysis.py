@@ -1,23 +1,14 @@
-"""Trends and steps: sparklines, Mann-Whitney U, change points, and the step-up check on synthetic
+"""Trends and steps: sparklines, change points, and the step-up check on synthetic
 histories (noise alone never trips it; a 20% step is caught and located)."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 
 import pytest
 
-from pytest_perfgate.history.analysis import (
-    EXACT_LIMIT,
-    _upper_tails,
-    find_steps,
-    p_greater,
-    sparkline,
-    step_up,
-    trend,
-)
+from pytest_perfgate.history.analysis import find_steps, sparkline, step_up, trend
 
 
 def synthetic(
@@ -53,52 +44,6 @@ def test_trend_words() -> None:
     assert trend(8.0, [10.0, 10.2, 9.9], 0.10)[1] == "improving"
     assert trend(10.5, [10.0, 10.2, 9.9], 0.10)[1] == "stable"
     assert trend(10.5, [], 0.10) == (None, "new")
-
-
-def _brute_force_p(sample: list[float], other: list[float]) -> float:
-    """P(U >= observed U) by enumerating every split of the pooled values."""
-    pooled = sample + other
-
-    def u(a: list[float], b: list[float]) -> float:
-        return sum((x > y) + 0.5 * (x == y) for x in a for y in b)
-
-    observed = u(sample, other)
-    hits = total = 0
-    for chosen in itertools.combinations(range(len(pooled)), len(sample)):
-        rest = [pooled[i] for i in range(len(pooled)) if i not in chosen]
-        total += 1
-        hits += u([pooled[i] for i in chosen], rest) >= observed
-    return hits / total
-
-
-def test_mann_whitney_exact_matches_enumeration() -> None:
-    rng = random.Random(7)
-    for _ in range(60):
-        sample = [rng.random() + 0.3 for _ in range(rng.randint(1, 5))]
-        other = [rng.random() for _ in range(rng.randint(1, 6))]
-        assert p_greater(sample, other) == pytest.approx(_brute_force_p(sample, other), abs=1e-12)
-
-
-def test_mann_whitney_normal_approximation_is_close_to_exact() -> None:
-    rng = random.Random(3)
-    sample = [rng.gauss(0.4, 1) for _ in range(40)]
-    other = [rng.gauss(0, 1) for _ in range(70)]
-    assert len(sample) * len(other) > EXACT_LIMIT
-    from pytest_perfgate.history.analysis import u_statistic
-
-    u, _ = u_statistic(sample, other)
-    exact = _upper_tails(len(sample), len(other))[math.floor(u)]
-    assert p_greater(sample, other) == pytest.approx(exact, rel=0.1)
-    assert p_greater(sample, sample) > 0.4
-    assert p_greater([], other) == 1.0
-
-
-def test_exact_distribution_sums_to_one_and_is_symmetric() -> None:
-    tails = _upper_tails(4, 6)
-    assert tails[0] == 1.0
-    probabilities = [a - b for a, b in zip(tails, [*tails[1:], 0.0], strict=True)]
-    assert sum(probabilities) == pytest.approx(1.0)
-    assert probabilities == pytest.approx(probabilities[::-1])
 
 
 def test_no_steps_in_noise() -> None:

@@ -1,4 +1,4 @@
-"""The Mann-Whitney U test: exact for small samples, normal approximation with ties beyond."""
+"""The Mann-Whitney U test: exact for small samples without ties, normal approximation beyond."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ import random
 
 import pytest
 
-from pytest_perfgate.stats.ranks import p_greater, smallest_p, u_statistic
+from pytest_perfgate.stats.ranks import (
+    EXACT_LIMIT,
+    p_greater,
+    smallest_p,
+    tied_upper_tail,
+    u_statistic,
+    upper_tails,
+)
 
 
 def test_u_counts_pairs_with_ties_as_half() -> None:
@@ -60,3 +67,59 @@ def test_ties_use_the_tie_correction() -> None:
 def test_empty_sample_is_an_error() -> None:
     with pytest.raises(ValueError, match="at least one value"):
         p_greater([], [1.0])
+
+
+def _brute_force_p(sample: list[float], other: list[float]) -> float:
+    """P(U >= observed U) by enumerating every split of the pooled values."""
+    pooled = sample + other
+
+    def u(a: list[float], b: list[float]) -> float:
+        return sum((x > y) + 0.5 * (x == y) for x in a for y in b)
+
+    observed = u(sample, other)
+    hits = total = 0
+    for chosen in itertools.combinations(range(len(pooled)), len(sample)):
+        rest = [pooled[i] for i in range(len(pooled)) if i not in chosen]
+        total += 1
+        hits += u([pooled[i] for i in chosen], rest) >= observed
+    return hits / total
+
+
+def test_mann_whitney_exact_matches_enumeration() -> None:
+    rng = random.Random(7)
+    for _ in range(60):
+        sample = [rng.random() + 0.3 for _ in range(rng.randint(1, 5))]
+        other = [rng.random() for _ in range(rng.randint(1, 6))]
+        assert p_greater(sample, other) == pytest.approx(_brute_force_p(sample, other), abs=1e-12)
+
+
+def test_mann_whitney_normal_approximation_is_close_to_exact() -> None:
+    rng = random.Random(3)
+    sample = [rng.gauss(0.4, 1) for _ in range(40)]
+    other = [rng.gauss(0, 1) for _ in range(70)]
+    assert len(sample) * len(other) > EXACT_LIMIT
+    exact = upper_tails(len(sample), len(other))[math.ceil(u_statistic(sample, other))]
+    assert p_greater(sample, other) == pytest.approx(exact, rel=0.1)
+    assert p_greater(sample, sample) > 0.4
+
+
+def test_exact_distribution_sums_to_one_and_is_symmetric() -> None:
+    tails = upper_tails(4, 6)
+    assert tails[0] == 1.0
+    probabilities = [a - b for a, b in zip(tails, [*tails[1:], 0.0], strict=True)]
+    assert sum(probabilities) == pytest.approx(1.0)
+    assert probabilities == pytest.approx(probabilities[::-1])
+
+
+def test_exact_distribution_with_ties_matches_enumeration() -> None:
+    rng = random.Random(11)
+    for _ in range(60):
+        sample = [float(rng.randint(1, 4)) for _ in range(rng.randint(1, 5))]
+        other = [float(rng.randint(1, 5)) for _ in range(rng.randint(1, 6))]
+        assert tied_upper_tail(sample, other) == pytest.approx(_brute_force_p(sample, other), abs=1e-12)
+        assert p_greater(sample, other) == pytest.approx(_brute_force_p(sample, other), abs=1e-12)
+
+
+def test_one_value_above_a_flat_sample_is_not_significant() -> None:
+    """Two values, one of them tied with all nineteen others: 2 of 21 splits reach that U."""
+    assert p_greater([1.0, 1.2], [1.0] * 19) == pytest.approx(2 / 21)

@@ -14,13 +14,11 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+
+from ..stats.ranks import p_greater
 
 SPARKS = "▁▂▃▄▅▆▇█"
 GAP = "·"
-
-#: Largest n1 * n2 for which Mann-Whitney p-values are exact (the normal approximation beyond).
-EXACT_LIMIT = 2500
 
 
 def sparkline(values: Sequence[float | None], min_span: float = 0.10) -> str:
@@ -62,65 +60,6 @@ def trend(latest: float, previous: Sequence[float], threshold: float) -> tuple[f
     if ratio <= 1 / (1 + threshold):
         return ratio, "improving"
     return ratio, "stable"
-
-
-# -- Mann-Whitney U -------------------------------------------------------------------------------
-
-
-def u_statistic(sample: Sequence[float], other: Sequence[float]) -> tuple[float, float]:
-    """U of ``sample`` over ``other`` (pairs where it is larger, ties half) and the tie term."""
-    combined = sorted([(value, 0) for value in sample] + [(value, 1) for value in other])
-    rank_sum = 0.0
-    ties = 0.0
-    i = 0
-    while i < len(combined):
-        j = i
-        while j + 1 < len(combined) and combined[j + 1][0] == combined[i][0]:
-            j += 1
-        average = (i + j) / 2 + 1
-        rank_sum += average * sum(1 for _, which in combined[i : j + 1] if which == 0)
-        size = j - i + 1
-        ties += size**3 - size
-        i = j + 1
-    n1 = len(sample)
-    return rank_sum - n1 * (n1 + 1) / 2, ties
-
-
-@lru_cache(maxsize=256)
-def _upper_tails(n1: int, n2: int) -> tuple[float, ...]:
-    """P(U >= u) for u = 0 .. n1*n2 under no difference, from the Gaussian binomial coefficient."""
-    small, large = min(n1, n2), max(n1, n2)
-    counts = [1]
-    for i in range(1, small + 1):
-        grown = [*counts, *([0] * (large + i))]
-        for j in range(len(counts)):
-            grown[j + large + i] -= counts[j]
-        for j in range(i, len(grown)):
-            grown[j] += grown[j - i]
-        counts = grown[: i * large + 1]
-    total = sum(counts)
-    tails = []
-    running = 0
-    for count in reversed(counts):
-        running += count
-        tails.append(running / total)
-    return tuple(reversed(tails))
-
-
-def p_greater(sample: Sequence[float], other: Sequence[float]) -> float:
-    """One-sided Mann-Whitney p-value that ``sample`` tends to be larger than ``other``."""
-    n1, n2 = len(sample), len(other)
-    if not n1 or not n2:
-        return 1.0
-    u, ties = u_statistic(sample, other)
-    if n1 * n2 <= EXACT_LIMIT:
-        return _upper_tails(n1, n2)[math.floor(u)]
-    n = n1 + n2
-    variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
-    if variance <= 0:
-        return 1.0
-    z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
-    return 0.5 * math.erfc(z / math.sqrt(2))
 
 
 # -- steps ----------------------------------------------------------------------------------------

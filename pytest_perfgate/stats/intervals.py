@@ -18,6 +18,8 @@ import math
 import statistics
 from collections.abc import Sequence
 
+from .student import t_quantile
+
 LEVEL = 0.95
 _QUANTILES = {"median": 0.5, "p90": 0.90, "p95": 0.95, "p99": 0.99}
 _EXACT_LIMIT = 1000
@@ -74,27 +76,6 @@ def order_statistic_ranks(n: int, q: float, level: float = LEVEL) -> tuple[int |
         else:
             break
     return low, high
-
-
-def t_quantile(p: float, df: int) -> float:
-    """The p-quantile of Student's t with ``df`` degrees of freedom (exact for 1 and 2, else a series).
-
-    The Cornish-Fisher series (Abramowitz & Stegun 26.7.5) is within 0.1% from 3 degrees of freedom on.
-    """
-    if df < 1:
-        raise ValueError("t needs at least one degree of freedom")
-    if df == 1:
-        return math.tan(math.pi * (p - 0.5))
-    if df == 2:
-        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
-    z = statistics.NormalDist().inv_cdf(p)
-    terms = (
-        (z**3 + z) / 4,
-        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
-        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
-        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
-    )
-    return z + math.fsum(term / df ** (power + 1) for power, term in enumerate(terms))
 
 
 def interval(data: Sequence[float], stat: str, level: float = LEVEL) -> Interval | None:
