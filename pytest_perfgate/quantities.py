@@ -10,8 +10,10 @@ import re
 
 __all__ = [
     "format_memory",
+    "format_ratio",
     "format_time",
     "parse_budget_spec",
+    "parse_fraction",
     "parse_memory",
     "parse_time",
 ]
@@ -165,6 +167,27 @@ def parse_budget_spec(text: str | Number) -> tuple[float | None, int | None]:
         else:
             size = parse_memory(part)
     return seconds, size
+
+
+def parse_fraction(text: object) -> float:
+    """``"10%"``, ``"0.1"`` or ``0.1`` -> 0.1: an allowed change, zero or more (``"5000%"`` is 50)."""
+    if isinstance(text, bool) or not isinstance(text, (int, float, str)):
+        raise ValueError(f"{text!r} is not a fraction such as 10% or 0.1")
+    value = str(text).strip()
+    try:
+        number = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a fraction such as 10% or 0.1") from None
+    if math.isnan(number) or math.isinf(number) or number > _LARGEST:
+        raise ValueError(f"{text!r} is not a finite fraction")
+    if number < 0:
+        raise ValueError(f"{text!r} must not be negative")
+    return number + 0.0  # no -0.0
+
+
+def format_ratio(ratio: float | None) -> str:
+    """``1.3241`` -> ``"1.32x"``; ``"-"`` where there is no ratio."""
+    return "-" if ratio is None else f"{ratio:.2f}x"
 
 
 def format_time(seconds: float) -> str:

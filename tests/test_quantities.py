@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_perfgate import parse_memory, parse_time
-from pytest_perfgate.quantities import format_memory, format_time, parse_budget_spec
+from pytest_perfgate.quantities import (
+    format_memory,
+    format_ratio,
+    format_time,
+    parse_budget_spec,
+    parse_fraction,
+)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +130,34 @@ def test_formats() -> None:
     assert format_time(300) == "5 min"
     assert format_memory(641_728_512) == "612 MiB"
     assert format_memory(512) == "512 B"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10%", 0.1), ("0.1", 0.1), (0.25, 0.25), (" 5000% ", 50.0), ("0", 0.0), ("-0", 0.0), (2, 2.0)],
+)
+def test_parse_fraction(text: str | float, expected: float) -> None:
+    assert parse_fraction(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lots", "'lots' is not a fraction such as 10% or 0.1"),
+        ("%", "is not a fraction"),
+        (True, "is not a fraction"),
+        (None, "is not a fraction"),
+        ("-1%", "'-1%' must not be negative"),
+        ("nan", "not a finite fraction"),
+        ("inf%", "not a finite fraction"),
+        ("1e400", "not a finite fraction"),
+    ],
+)
+def test_parse_fraction_errors_quote_the_text(text: object, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_fraction(text)
+
+
+def test_format_ratio() -> None:
+    assert format_ratio(1.3241) == "1.32x"
+    assert format_ratio(None) == "-"

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 
 from ..config.settings import STATS
-from ..quantities import format_time
+from ..quantities import format_time, parse_fraction
 from ..record import Record
 from ..reports.model import Report
 from ..stats.summary import statistic
@@ -17,14 +17,10 @@ HELP = "compare two JSON reports test by test; exit 1 when a test got slower tha
 
 def fraction(text: str) -> float:
     """``"10%"`` or ``"0.1"`` -> 0.1 (an argparse type)."""
-    value = text.strip()
     try:
-        number = float(value[:-1]) / 100 if value.endswith("%") else float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction such as 10% or 0.1") from None
-    if not 0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return number
+        return parse_fraction(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -8,9 +8,7 @@ each step. ``--html`` also writes a self-contained page with a trend chart per t
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +17,8 @@ from ..history.chart import page
 from ..history.context import utc_now
 from ..history.store import DEFAULT_PATH, HistoryError, Run, describe, is_url, open_store
 from ..history.trends import Trend, step_text, trends_of
+from ..quantities import format_ratio
+from ..reports.files import ReportPathError, write_atomically
 from . import CommandError
 
 HELP = "show each test's trend over the runs in the history store"
@@ -47,10 +47,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--last", metavar="N", type=_positive, default=30, help="runs to show (default 30)")
     parser.add_argument("--html", metavar="OUT", help="also write a page with a trend chart per test")
     parser.set_defaults(run=run)
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
 
 
 def _sparks(values: Sequence[float | None]) -> str:
@@ -87,7 +83,7 @@ def table_lines(trends: Sequence[Trend], last: int) -> list[str]:
             _sparks(trend.values),
             "-" if trend.latest is None else show(trend.latest),
             "-" if trend.before is None else show(trend.before),
-            _ratio(trend.ratio),
+            format_ratio(trend.ratio),
             trend.direction,
             "-" if trend.budget is None else show(trend.budget),
         )
@@ -107,19 +103,6 @@ def table_lines(trends: Sequence[Trend], last: int) -> list[str]:
 def _span(runs: Sequence[Run]) -> str:
     first, last = runs[0].started_at[:16].replace("T", " "), runs[-1].started_at[:16].replace("T", " ")
     return f"{first} .. {last} UTC"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so no reader sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -148,9 +131,13 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.html:
         out = Path(arguments.html)
         try:
-            write_atomically(out, page(trends, name, utc_now()))
+            out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise CommandError(f"cannot write {out}: {error}") from None
+            raise CommandError(f"cannot write {out}: {error.strerror or error}") from None
+        try:
+            write_atomically(out, page(trends, name, utc_now()))
+        except ReportPathError as error:
+            raise CommandError(str(error)) from None
         print()
         print(f"perfgate history: wrote {out}")
     return 0

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ..quantities import parse_time
+from ..quantities import parse_fraction, parse_time
 from .targets import PERFORMANCE_TARGETS, Budget, parse_assignment, parse_table
 
 if sys.version_info >= (3, 11):
@@ -75,18 +75,6 @@ def _count(value: object) -> int:
     return number
 
 
-def _fraction(value: object) -> float:
-    """``"10%"`` or ``0.1`` -> 0.1."""
-    text = str(value).strip()
-    try:
-        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a fraction such as '10%' or 0.1") from None
-    if not 0 < number < float("inf"):
-        raise ValueError(f"{value!r} must be greater than zero")
-    return number
-
-
 def _flag(value: object) -> bool:
     if isinstance(value, bool):
         return value
@@ -135,7 +123,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("profile", _choice(PROFILE_MODES), "fail", "cProfile the measured call: fail, always, off"),
     Setting("xdist", _choice(XDIST_MODES), "isolate", "under xdist: isolate or parallel"),
-    Setting("max_regression", _fraction, 0.10, "allowed slowdown against --perfgate-baseline"),
+    Setting("max_regression", parse_fraction, 0.10, "allowed slowdown against --perfgate-baseline"),
     Setting("reference_score", _positive_float, None, "score of the machine the budgets were written on"),
 )
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..quantities import format_memory, format_time
+from ..quantities import format_memory, format_ratio, format_time
 from ..record import Record
 
 COLUMNS = ("test", "target", "stat", "time", "cpu", "budget", "ratio", "memory", "budget", "verdict")
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
 
 
 def verdict_text(record: Record) -> str:
@@ -40,7 +36,7 @@ def _gate_cells(record: Record) -> tuple[str, str, str, str] | None:
                 label,
                 style.format(figures[measured]),
                 style.format(figures[limit]) if isinstance(figures.get(limit), (int, float)) else "-",
-                _ratio(ratio if isinstance(ratio, (int, float)) else None),
+                format_ratio(ratio if isinstance(ratio, (int, float)) else None),
             )
     return None
 
@@ -56,7 +52,7 @@ def _time_cells(record: Record) -> tuple[str, str, str, str, str]:
         format_time(time.value_s),
         format_time(time.cpu_s) if time.cpu_s is not None else "-",
         format_time(time.budget_s) if time.budget_s is not None else "-",
-        _ratio(time.ratio),
+        format_ratio(time.ratio),
     )
 
 
