@@ -11,8 +11,9 @@ import pytest
 from headless import colour_counts, render_page
 from reportdata import record, sample_report
 
-from pytest_perfgate.reports.chart import COLOURS, LABEL_WIDTH, PLOT_WIDTH, axis_end
+from pytest_perfgate.reports.chart import LABEL_WIDTH, PLOT_WIDTH, axis_end
 from pytest_perfgate.reports.html import render
+from pytest_perfgate.reports.palette import VERDICT_COLOURS as COLOURS
 
 
 class Elements(HTMLParser):

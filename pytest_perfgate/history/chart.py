@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from ..reports.palette import CSS_VARIABLES, VERDICT_COLOURS, colour_of
 from .trends import Trend, step_text
 
 WIDTH, HEIGHT = 760, 240
@@ -18,9 +19,10 @@ LEFT, RIGHT, TOP, BOTTOM = 78, 24, 18, 42
 BUDGET_REACH = 3.0
 #: The value axis spans at least this fraction of the largest value.
 MIN_SPAN = 0.10
-COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#ef6c00", "not-measured": "#9e9e9e"}
 
-STYLE = """
+STYLE = (
+    CSS_VARIABLES
+    + """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1f2328; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 15px; margin: 0 0 4px; font-family: ui-monospace, monospace; word-break: break-all; }
@@ -28,18 +30,19 @@ h2 { font-size: 15px; margin: 0 0 4px; font-family: ui-monospace, monospace; wor
 section.test { border: 1px solid #d0d7de; border-radius: 6px; padding: 12px 16px; margin: 16px 0; }
 .legend span { margin-right: 14px; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; }
-.degrading { color: #c62828; font-weight: 600; }
-.improving { color: #2e7d32; font-weight: 600; }
+.degrading { color: var(--verdict-fail); font-weight: 600; }
+.improving { color: var(--verdict-pass); font-weight: 600; }
 ul.steps { margin: 4px 0 0; padding-left: 20px; color: #57606a; }
 svg.trend-chart { display: block; max-width: 100%; height: auto; }
 svg .axis { stroke: #8c959f; stroke-width: 1; }
 svg .grid { stroke: #eaeef2; stroke-width: 1; }
 svg .series { fill: none; stroke: #0969da; stroke-width: 2; }
-svg .budget { stroke: #c62828; stroke-width: 1.5; stroke-dasharray: 6 4; }
+svg .budget { stroke: var(--verdict-fail); stroke-width: 1.5; stroke-dasharray: 6 4; }
 svg .step { stroke: #8250df; stroke-width: 1.5; stroke-dasharray: 2 3; }
 svg text { font: 11px system-ui, sans-serif; fill: #57606a; }
-svg text.budget-label { fill: #c62828; }
+svg text.budget-label { fill: var(--verdict-fail); }
 """
+)
 
 
 def _e(text: object) -> str:
@@ -128,7 +131,7 @@ def chart_svg(trend: Trend) -> str:
         segment.append(f"{x(index):.1f},{y(point):.1f}")
     for index, run, result, figure in trend.points:
         verdict = result.verdict
-        colour = COLOURS.get(verdict, COLOURS["not-measured"])
+        colour = colour_of(verdict)
         title = f"run {run.id}: {run.label()}: {trend.show(figure)}, {verdict}"
         parts.append(
             f'<circle class="point {_e(verdict)}" cx="{x(index):.1f}" cy="{y(figure):.1f}" r="4" '
@@ -157,7 +160,7 @@ def page(trends: Sequence[Trend], store: str, generated_at: str) -> str:
     """The whole HTML page."""
     legend = "".join(
         f'<span><i style="background:{colour}"></i>{_e(verdict)}</span>'
-        for verdict, colour in COLOURS.items()
+        for verdict, colour in VERDICT_COLOURS.items()
     )
     sections = []
     for number, trend in enumerate(trends):

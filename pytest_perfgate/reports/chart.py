@@ -13,9 +13,9 @@ from html import escape
 
 from ..quantities import format_memory, format_time
 from ..record import Record
+from .palette import VERDICT_COLOURS, colour_of
 from .terminal import ordered, verdict_text
 
-COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#e67e00", "not-measured": "#8a8a8a"}
 LABEL_WIDTH = 330
 PLOT_WIDTH = 500
 RIGHT = 80
@@ -138,7 +138,7 @@ def _legend() -> list[str]:
         '<text x="95" y="20" font-size="12" fill="#333">memory</text>',
     ]
     left = 165
-    for verdict, colour in COLOURS.items():
+    for verdict, colour in VERDICT_COLOURS.items():
         items.append(f'<rect x="{left}" y="10" width="11" height="11" fill="{colour}"/>')
         items.append(f'<text x="{left + 15}" y="20" font-size="12" fill="#333">{verdict}</text>')
         left += 22 + 7 * len(verdict)
@@ -146,7 +146,7 @@ def _legend() -> list[str]:
 
 
 def _row(record: Record, top: float, x: Callable[[float], float], end: float) -> list[str]:
-    colour = COLOURS.get(record.verdict, COLOURS["not-measured"])
+    colour = colour_of(record.verdict)
     nodeid = escape(record.nodeid)
     parts = [
         f'<g class="test verdict-{escape(record.verdict)}" data-nodeid="{nodeid}">',

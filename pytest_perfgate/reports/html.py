@@ -12,32 +12,37 @@ from typing import Any
 
 from ..quantities import format_memory, format_time
 from ..record import Record
-from .chart import COLOURS, render_svg
+from .chart import render_svg
 from .model import Report, counts_line
+from .palette import CSS_VARIABLES, VERDICT_COLOURS
 from .terminal import COLUMNS, ordered, row
 
-STYLE = """
+STYLE = (
+    CSS_VARIABLES
+    + """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 22px; margin: 0 0 6px; }
 h2 { font-size: 17px; margin: 28px 0 8px; }
 h3 { font-size: 14px; margin: 16px 0 6px; font-family: monospace; }
 h4 { font-size: 13px; margin: 12px 0 4px; }
 p.counts { font-size: 15px; font-weight: 600; }
-.warning { background: #fff4e0; border-left: 4px solid #e67e00; padding: 6px 10px; margin: 6px 0; }
+.warning { background: #fff4e0; border-left: 4px solid var(--verdict-warn);
+  padding: 6px 10px; margin: 6px 0; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; vertical-align: top; }
 td.num, td.nodeid, th { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.nodeid { font-family: monospace; }
-tr.verdict-fail td.verdict { color: #c62828; font-weight: 700; }
-tr.verdict-warn td.verdict { color: #e67e00; font-weight: 700; }
-tr.verdict-pass td.verdict { color: #2e7d32; }
+tr.verdict-fail td.verdict { color: var(--verdict-fail); font-weight: 700; }
+tr.verdict-warn td.verdict { color: var(--verdict-warn); font-weight: 700; }
+tr.verdict-pass td.verdict { color: var(--verdict-pass); }
 tr.verdict-not-measured td.verdict { color: #666; }
-.message { font-family: monospace; white-space: pre-wrap; color: #c62828; }
+.message { font-family: monospace; white-space: pre-wrap; color: var(--verdict-fail); }
 footer { margin-top: 32px; font-size: 12px; color: #555; }
 footer dt { font-weight: 600; float: left; clear: left; width: 160px; }
 footer dd { margin-left: 170px; }
 """
+)
 
 NUMERIC = {3, 4, 5, 6, 7}
 
@@ -197,7 +202,7 @@ def render(report: Report) -> str:
     if any(sections):
         body += ["<h2>Details</h2>", *[section for section in sections if section]]
     body.append(_footer(report))
-    legend = ", ".join(f"{verdict}: {colour}" for verdict, colour in COLOURS.items())
+    legend = ", ".join(f"{verdict}: {colour}" for verdict, colour in VERDICT_COLOURS.items())
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
