@@ -24,9 +24,9 @@ from pathlib import Path
 
 from pytest_perfgate.cli import main as perfgate
 from pytest_perfgate.history.analysis import step_up
-from pytest_perfgate.history.context import this_machine
 from pytest_perfgate.history.store import Result, Run, open_store
 from pytest_perfgate.history.trends import trends_of
+from pytest_perfgate.measure.machine import this_machine
 from pytest_perfgate.record import MemoryFigures, Record, TimeFigures
 
 

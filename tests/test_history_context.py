@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_perfgate.history.context import make_run, this_machine
-from pytest_perfgate.measure.machine import git_state
+from pytest_perfgate.history.context import make_run
+from pytest_perfgate.measure.machine import git_state, this_machine
 from pytest_perfgate.record import Record
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate.history.context import this_machine
 from pytest_perfgate.history.store import Result, Run, open_store
+from pytest_perfgate.measure.machine import this_machine
 from pytest_perfgate.record import Record, TimeFigures
 
 TESTS = """

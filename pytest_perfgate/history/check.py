@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 
-from ..measure.machine import git_state
+from ..measure.machine import git_state, this_machine
 from ..quantities import format_memory, format_time
 from ..record import FAIL, PASS, WARN, Record
 from ..runtest import session as keys
 from ..runtest.call import PerfgateWarning
 from .analysis import Step, step_up
-from .context import this_machine
 from .store import HistoryError, Run, Store, describe, is_url, open_store, resolve_location
 
 #: Runs of a test read from the store, and the most recent of them (same machine kind) analysed.

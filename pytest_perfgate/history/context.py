@@ -1,37 +1,14 @@
-"""What a recorded run was measured on: the commit (``git``, when there is one) and the machine."""
+"""The run being recorded: its records with the checkout's commit, this machine and the time."""
 
 from __future__ import annotations
 
-import os
-import platform
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
-from ..measure.machine import cpu_model, git_state
+from ..measure.machine import git_state, this_machine, version_of
 from ..record import Record
-from .store import Machine, Result, Run
-
-
-@lru_cache(maxsize=1)
-def this_machine() -> Machine:
-    """Hostname, CPU model, cores, OS and Python of this machine."""
-    return Machine(
-        hostname=platform.node() or None,
-        cpu=cpu_model(),
-        cores=os.cpu_count(),
-        os=platform.platform(),
-        python=f"{platform.python_implementation()} {platform.python_version()}",
-    )
-
-
-def perfgate_version() -> str | None:
-    try:
-        return metadata.version("pytest-perfgate")
-    except metadata.PackageNotFoundError:
-        return None
+from .store import Result, Run
 
 
 def utc_now() -> str:
@@ -48,6 +25,6 @@ def make_run(records: Iterable[Record], directory: Path, started_at: str) -> Run
         branch=branch,
         dirty=dirty,
         machine=this_machine(),
-        perfgate=perfgate_version(),
+        perfgate=version_of("pytest-perfgate"),
         results=tuple(Result.from_record(record) for record in records),
     )

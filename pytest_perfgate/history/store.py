@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..measure.machine import Machine
 from ..record import Record
 from ..stats.summary import statistic
 from . import schema
@@ -31,21 +32,6 @@ _GLOB = re.compile(r"[*?\[]")
 
 class HistoryError(Exception):
     """The history store could not be opened, read or written; the message names the store."""
-
-
-@dataclass(frozen=True)
-class Machine:
-    """Where a run was measured."""
-
-    hostname: str | None = None
-    cpu: str | None = None
-    cores: int | None = None
-    os: str | None = None
-    python: str | None = None
-
-    def same_kind(self, other: Machine) -> bool:
-        """Same CPU model and core count: figures that can share one history."""
-        return (self.cpu, self.cores) == (other.cpu, other.cores)
 
 
 class Result(NamedTuple):

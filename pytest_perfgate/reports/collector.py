@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from ..config.settings import Settings
+from ..measure.machine import machine_info
 from ..record import Record
 from ..runtest import session as keys
 from . import html, markdown, terminal
 from .files import ReportPathError, check_writable, resolve, write_atomically
 from .jsonfile import dumps
-from .machine import machine_info
 from .model import Report, by_nodeid, settings_dict, targets_dict
 
 #: option name -> renderer of each report file.
