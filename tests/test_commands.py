@@ -12,8 +12,9 @@ import pytest
 from reportdata import record, sample_report
 
 from pytest_perfgate import cli
-from pytest_perfgate.reports.jsonfile import load_report, write_report
+from pytest_perfgate.reports.jsonfile import write_report
 from pytest_perfgate.reports.model import Report
+from pytest_perfgate.reports.reader import read_report
 
 
 def write(path: Path, report: Report) -> str:
@@ -141,7 +142,7 @@ def test_merge_joins_shards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     out = tmp_path / "merged.json"
     assert cli.main(["merge", a, b, "-o", str(out)]) == 0
     assert f"merged 2 reports (3 tests) into {out}" in capsys.readouterr().out
-    merged = load_report(out)
+    merged = read_report(out)
     assert [test.nodeid for test in merged.tests] == ["t.py::test_1", "t.py::test_2", "u.py::test_3"]
     assert merged.counts["fail"] == 1
     assert merged.warnings == ("contended",)
@@ -167,7 +168,7 @@ def test_merge_duplicate_is_an_error_unless_newest_preferred(
     assert a in err and b in err and "--prefer newest" in err
     assert not out.exists()
     assert cli.main(["merge", a, b, "-o", str(out), "--prefer", "newest"]) == 0
-    merged = load_report(out)
+    merged = read_report(out)
     assert merged.tests[0].time is not None
     assert merged.tests[0].time.value_s == pytest.approx(0.01)  # from a, the newer report
 
@@ -176,14 +177,14 @@ def test_merge_of_an_incomplete_report_is_incomplete(tmp_path: Path) -> None:
     a = write(tmp_path / "a.json", report_of(record("t.py::test_1")))
     b = write(tmp_path / "b.json", replace(report_of(record("t.py::test_2")), complete=False))
     assert cli.main(["merge", a, b, "-o", str(tmp_path / "m.json")]) == 0
-    assert load_report(tmp_path / "m.json").complete is False
+    assert read_report(tmp_path / "m.json").complete is False
 
 
 def test_merge_says_when_settings_differ(tmp_path: Path) -> None:
     a = write(tmp_path / "a.json", report_of(record("t.py::test_1")))
     b = write(tmp_path / "b.json", replace(report_of(record("t.py::test_2")), settings={"stat": "min"}))
     assert cli.main(["merge", a, b, "-o", str(tmp_path / "m.json")]) == 0
-    assert load_report(tmp_path / "m.json").warnings == (f"{b} was run with other settings than {a}",)
+    assert read_report(tmp_path / "m.json").warnings == (f"{b} was run with other settings than {a}",)
 
 
 def test_merge_output_that_cannot_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from ..reports.jsonfile import ReportError, load_report
 from ..reports.model import Report
+from ..reports.reader import ReportError, read_report
 
 
 class CommandError(Exception):
@@ -20,7 +20,7 @@ class CommandError(Exception):
 def load(path: str) -> Report:
     """A JSON report, or a :class:`CommandError` naming the file and what is wrong with it."""
     try:
-        return load_report(path)
+        return read_report(path)
     except ReportError as error:
         raise CommandError(str(error)) from None
 
