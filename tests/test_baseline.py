@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate.verdict.baseline import BaselineError, BaselineTime, compare, load, parse
+from pytest_perfgate.reports.reader import ReportError
+from pytest_perfgate.verdict.baseline import load
 
 SLEEPS = """
 import time
@@ -25,17 +26,26 @@ def test_added_later(perfgate):
 """
 
 
+LATIN_1 = "\u00e9"
+LONG_NUMBER = '{"schema": "pytest-perfgate/1", "tests": [], "duration_s": ' + "1" * 5001 + "}"
+
+
 def report(tests: list[dict[str, Any]]) -> dict[str, Any]:
     return {"schema": "pytest-perfgate/1", "tests": tests}
 
 
 def sleep_record(nodeid: str, seconds: float, rounds: int = 10) -> dict[str, Any]:
     data = [seconds * (1 + 0.01 * (i % 3)) for i in range(rounds)]
+    median = sorted(data)[rounds // 2]
     return {
         "nodeid": nodeid,
         "target": None,
         "verdict": "pass",
-        "time": {"stat": "median", "value_s": sorted(data)[rounds // 2], "data": data, "rounds": rounds},
+        "time": {
+            **dict(zip(("budget_s", "ratio", "stddev"), (None, None, 0.0), strict=True)),
+            **{"stat": "median", "value_s": median, "data": data, "rounds": rounds},
+            **{"min": min(data), "median": median, "mean": sum(data) / rounds, "max": max(data)},
+        },
     }
 
 
@@ -89,14 +99,25 @@ def test_warn_mode_reports_a_regression_without_failing(pytester: pytest.Pyteste
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (None, "cannot read *missing.json*"),
-        ("{not json", "*is not valid JSON*"),
-        (json.dumps({"schema": "pytest-perfgate/2", "tests": []}), "*schema is 'pytest-perfgate/2'*"),
-        (json.dumps({"schema": "pytest-perfgate/1", "tests": {}}), "*'tests' must be a list*"),
-        (json.dumps(report([{"target": "x"}])), "*tests[[]0[]] is not a test record with a 'nodeid'*"),
+        (None, "missing.json: no such file"),
+        ("{not json", "bad.json: not valid JSON (line 1, column 2*"),
         (
-            json.dumps(report([{"nodeid": "a", "time": {"stat": "median", "value_s": "fast"}}])),
-            "*time.value_s is 'fast'*",
+            json.dumps({"schema": "pytest-perfgate/2", "tests": []}),
+            "bad.json: not a pytest-perfgate report: schema 'pytest-perfgate/2'*",
+        ),
+        (json.dumps({"schema": "pytest-perfgate/1", "tests": {}}), "bad.json: field tests: must be a list*"),
+        (json.dumps(report([{"target": "x"}])), "bad.json: field tests[[]0[]].nodeid: is missing"),
+        (
+            json.dumps(
+                report([{"nodeid": "a", "verdict": "pass", "time": {"stat": "median", "value_s": "f"}}])
+            ),
+            "bad.json: field tests[[]0[]].time.value_s: must be a number, not the string 'f'",
+        ),
+        ("\u00e9".encode("latin-1").decode("latin-1"), "bad.json: not UTF-8 text (byte 0xe9 at offset 0)"),
+        ("[" * 200_000 + "]" * 200_000, "bad.json: not a report: its JSON is nested too deeply to read"),
+        (
+            '{"schema": "pytest-perfgate/1", "tests": [], "duration_s": ' + "1" * 5001 + "}",
+            "bad.json: *5001 digits*",
         ),
     ],
 )
@@ -106,7 +127,7 @@ def test_bad_baseline_files_are_usage_errors(
     pytester.makepyfile(test_app=SLEEPS.format(seconds=0.001))
     name = "missing.json" if content is None else "bad.json"
     if content is not None:
-        (pytester.path / name).write_text(content, encoding="utf-8")
+        (pytester.path / name).write_text(content, encoding="latin-1" if content == LATIN_1 else "utf-8")
     result = pytester.runpytest(f"--perfgate-baseline={name}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*perfgate: --perfgate-baseline: {expected}"])
@@ -126,34 +147,7 @@ def test_load_reads_records(tmp_path: Path) -> None:
     assert baseline.limit("a.py::other", "median") is None
 
 
-def test_parse_rejects_non_objects() -> None:
-    with pytest.raises(BaselineError, match="not a JSON object"):
-        parse([1, 2])
-
-
-def test_compare_recomputes_the_statistic_from_the_baseline_rounds() -> None:
-    old = BaselineTime(stat="mean", value_s=1.0, data=(1.0, 1.0, 1.0, 1.0, 10.0))
-    assert old.value_for("median") == 1.0
-    assert old.value_for("mean") == pytest.approx(2.8)
-    assert BaselineTime(stat="mean", value_s=1.0, data=()).value_for("median") is None
-
-
-def test_compare_needs_significance_as_well_as_size() -> None:
-    old = BaselineTime(stat="median", value_s=1.5, data=(1.0,) * 10 + (2.0,) * 10)
-    # One round moved from 1.0 to 2.0: the median jumps by a third, the rounds are the same.
-    noisy = [1.0] * 9 + [2.0] * 11
-    result = compare(2.0, noisy, "median", old, 0.10)
-    assert result["change"] == pytest.approx(1 / 3)
-    assert result["status"] == "not-significant"
-    assert result["p_value"] > 0.01
-    clear = compare(3.0, [3.0] * 20, "median", old, 0.10)
-    assert clear["status"] == "regressed" and clear["p_value"] < 0.01
-    assert compare(1.55, [1.55] * 20, "median", old, 0.10)["status"] == "unchanged"
-    assert compare(1.0, [1.0] * 20, "median", old, 0.10)["status"] == "faster"
-
-
-def test_compare_with_too_few_rounds_decides_on_the_ratio() -> None:
-    old = BaselineTime(stat="median", value_s=1.0, data=(1.0,))
-    result = compare(2.0, [2.0], "median", old, 0.10)
-    assert result["status"] == "regressed"
-    assert result["p_value"] is None
+def test_load_refuses_a_bad_file_naming_it(tmp_path: Path) -> None:
+    path = write(tmp_path / "old.json", [1, 2])
+    with pytest.raises(ReportError, match=r"old\.json: not a pytest-perfgate report"):
+        load(path)

@@ -6,10 +6,18 @@ import argparse
 from dataclasses import dataclass
 
 from ..config.settings import STATS
-from ..quantities import format_time, parse_fraction
-from ..record import Record
+from ..quantities import format_ratio, format_time, parse_fraction
 from ..reports.model import Report
-from ..stats.summary import statistic
+from ..verdict.regression import (
+    ALPHA,
+    FASTER,
+    INCOMPARABLE,
+    NOT_SIGNIFICANT,
+    REGRESSED,
+    UNCHANGED,
+    Figures,
+    judge,
+)
 from . import load
 
 HELP = "compare two JSON reports test by test; exit 1 when a test got slower than allowed"
@@ -42,20 +50,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def value(record: Record | None, stat: str) -> float | None:
-    """The record's time statistic ``stat`` (from its figures or its raw rounds), if it has it."""
-    time = None if record is None else record.time
-    if time is None:
-        return None
-    if stat == time.stat:
-        return time.value_s
-    if stat in ("min", "median", "mean", "max"):
-        figure: float = getattr(time, stat)
-        return figure
-    return statistic(time.data, stat) if time.data else None
-
-
-STATUSES = ("slower", "faster", "same", "new", "removed", "not comparable")
+#: The rule's statuses as the table shows them; "slower" is a regression (exit status 1).
+SHOWN = {
+    REGRESSED: "slower",
+    NOT_SIGNIFICANT: "not significant",
+    FASTER: "faster",
+    UNCHANGED: "same",
+    INCOMPARABLE: "not comparable",
+}
+STATUSES = ("slower", "not significant", "faster", "same", "new", "removed", "not comparable")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ class Row:
     stat: str
     old: float | None
     new: float | None
-    status: str  # slower, faster, same, new, removed, not comparable
+    status: str  # one of STATUSES
+    #: What decided a slower or not significant row (the rank test, or why the ratio alone).
+    basis: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -80,37 +85,31 @@ def compare(old: Report, new: Report, max_regression: float, stat: str | None) -
     rows = []
     for nodeid in sorted(old_records.keys() | new_records.keys()):
         before, after = old_records.get(nodeid), new_records.get(nodeid)
-        chosen = stat or (after.time.stat if after and after.time else None)
-        chosen = chosen or (before.time.stat if before and before.time else "median")
-        old_value, new_value = value(before, chosen), value(after, chosen)
-        if before is None:
-            status = "new"
-        elif after is None:
-            status = "removed"
-        elif old_value is None or new_value is None or old_value <= 0:
-            status = "not comparable"
-        elif new_value > old_value * (1 + max_regression):
-            status = "slower"
-        elif new_value * (1 + max_regression) < old_value:
-            status = "faster"
-        else:
-            status = "same"
-        rows.append(Row(nodeid, chosen, old_value, new_value, status))
-    order = {"slower": 0, "faster": 1, "same": 1, "new": 2, "removed": 3, "not comparable": 4}
-    return sorted(rows, key=lambda row: (order[row.status], -(row.ratio or 0.0), row.nodeid))
+        result = judge(Figures.of(before), Figures.of(after), max_regression, stat)
+        if before is None or after is None:
+            figures = Figures.of(after or before)
+            value = None if figures is None else figures.value_for(result.stat)
+            old_value, new_value = (None, value) if before is None else (value, None)
+            rows.append(
+                Row(nodeid, result.stat, old_value, new_value, "new" if before is None else "removed")
+            )
+            continue
+        basis = result.basis if result.status in (REGRESSED, NOT_SIGNIFICANT) else ""
+        rows.append(Row(nodeid, result.stat, result.old_s, result.new_s, SHOWN[result.status], basis))
+    order = {"slower": 0, "not significant": 1, "faster": 1, "same": 1, "new": 2, "removed": 3}
+    return sorted(rows, key=lambda row: (order.get(row.status, 4), -(row.ratio or 0.0), row.nodeid))
 
 
 def table(rows: list[Row]) -> list[str]:
     cells = [("test", "stat", "old", "new", "new/old", "change")]
     for row in rows:
-        ratio = row.ratio
         cells.append(
             (
                 row.nodeid,
                 row.stat,
                 "-" if row.old is None else format_time(row.old),
                 "-" if row.new is None else format_time(row.new),
-                "-" if ratio is None else f"{ratio:.2f}x",
+                format_ratio(row.ratio),
                 row.status.upper() if row.status == "slower" else row.status,
             )
         )
@@ -121,12 +120,24 @@ def table(rows: list[Row]) -> list[str]:
     ]
 
 
+def basis_lines(rows: list[Row], allowed: float) -> list[str]:
+    """What decided each test over the allowed change: the rank test, or why the ratio alone."""
+    lines = [
+        f"{row.nodeid}: {row.stat} {ratio - 1:+.0%} > +{allowed:.0%}: {row.basis}"
+        for row in rows
+        if row.basis and (ratio := row.ratio) is not None
+    ]
+    return [*lines, ""] if lines else []
+
+
 def run(arguments: argparse.Namespace) -> int:
     old, new = load(arguments.old), load(arguments.new)
     rows = compare(old, new, arguments.max_regression, arguments.stat)
     counts = {status: sum(row.status == status for row in rows) for status in STATUSES}
+    allowed = arguments.max_regression
     lines = [
-        f"perfgate compare {arguments.old} -> {arguments.new} (max regression {arguments.max_regression:.0%})"
+        f"perfgate compare {arguments.old} -> {arguments.new} (max regression {allowed:.0%}; "
+        f"where both have rounds, also Mann-Whitney p < {ALPHA:g})"
     ]
     for name, report in (("old", old), ("new", new)):
         if not report.complete:
@@ -136,6 +147,7 @@ def run(arguments: argparse.Namespace) -> int:
         lines.append(f"note: the reports come from different machines ({' vs '.join(sorted(cpus))})")
     if rows:
         lines += ["", *table(rows), ""]
+    lines += basis_lines(rows, allowed)
     lines.append(
         ", ".join(f"{number} {status}" for status, number in counts.items() if number)
         or "no tests in either report"

@@ -1,0 +1,140 @@
+"""The one regression rule, shared by ``--perfgate-baseline`` and ``perfgate compare``.
+
+A test regressed when its statistic grew by more than the allowed fraction and, where both sides
+have enough raw rounds, a one-sided Mann-Whitney U test says the new rounds are larger (p < 0.01).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..record import Record
+from ..stats.ranks import p_greater, smallest_p
+from ..stats.summary import statistic
+
+#: Significance level of the rank test.
+ALPHA = 0.01
+REGRESSED, NOT_SIGNIFICANT, FASTER, UNCHANGED, INCOMPARABLE = (
+    "regressed",
+    "not-significant",
+    "faster",
+    "unchanged",
+    "incomparable",
+)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One side's time figures of a test, as judged: the statistic, its value and the rounds."""
+
+    stat: str
+    value_s: float
+    data: tuple[float, ...] = ()
+    #: min, median, mean and max as reported, for a report without its rounds.
+    summary: Mapping[str, float] = field(default_factory=dict)
+    #: Whether the rounds were judged with other processes' time taken out (contention).
+    corrected: bool = False
+
+    @classmethod
+    def of(cls, record: Record | None) -> Figures | None:
+        """The figures the record's time verdict was decided on (None when it has no time)."""
+        time = None if record is None else record.time
+        if record is None or time is None:
+            return None
+        contention = record.contention or {}
+        corrected = "corrected for contention" in time.method or contention.get("action") == "corrected"
+        summary = {"min": time.min, "median": time.median, "mean": time.mean, "max": time.max}
+        return cls(time.stat, time.value_s, tuple(time.data), summary, corrected)
+
+    def value_for(self, stat: str) -> float | None:
+        """The statistic: as judged when it is the one judged, else from the rounds or the summary."""
+        if stat == self.stat:
+            return self.value_s
+        if self.data:
+            return statistic(self.data, stat)
+        return self.summary.get(stat)
+
+
+@dataclass(frozen=True)
+class Regression:
+    """The rule's answer for one test, with the figures it used."""
+
+    status: str
+    stat: str
+    old_s: float | None
+    new_s: float | None
+    max_regression: float
+    p_value: float | None = None
+    old_rounds: int = 0
+    new_rounds: int = 0
+    #: "judged" when either side's rounds were corrected for contention, else "measured".
+    figures: str = "measured"
+    reason: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.old_s is None or self.new_s is None or self.old_s <= 0:
+            return None
+        return self.new_s / self.old_s
+
+    @property
+    def basis(self) -> str:
+        """What decided: the rank test's p-value, or why the ratio decided alone."""
+        if self.p_value is not None:
+            test = f"Mann-Whitney p={self.p_value:.2g} on {self.new_rounds} vs {self.old_rounds} rounds"
+        elif self.old_rounds and self.new_rounds:
+            test = f"too few rounds for a rank test ({self.new_rounds} vs {self.old_rounds})"
+        else:
+            test = "no raw rounds for a rank test"
+        if self.figures == "judged":
+            test += "; rounds corrected for contention"
+        return test
+
+    def to_dict(self) -> dict[str, Any]:
+        """As a record's ``baseline`` entry."""
+        if self.status == INCOMPARABLE:
+            return {"status": self.status, "reason": self.reason}
+        ratio = self.ratio
+        return {
+            "status": self.status,
+            "stat": self.stat,
+            "value_s": self.new_s,
+            "baseline_s": self.old_s,
+            "change": None if ratio is None else ratio - 1,
+            "max_regression": self.max_regression,
+            "p_value": self.p_value,
+            "rounds": self.new_rounds,
+            "baseline_rounds": self.old_rounds,
+            "figures": self.figures,
+            **({"basis": self.basis} if self.status in (REGRESSED, NOT_SIGNIFICANT) else {}),
+        }
+
+
+def judge(
+    old: Figures | None, new: Figures | None, max_regression: float, stat: str | None = None
+) -> Regression:
+    """Whether ``new`` regressed against ``old`` on ``stat`` (default: the one ``new`` was judged on)."""
+    chosen = stat or (new.stat if new else None) or (old.stat if old else None) or "median"
+    if old is None or new is None:
+        side = "old" if old is None else "new"
+        return Regression(
+            INCOMPARABLE, chosen, None, None, max_regression, reason=f"the {side} side has no time"
+        )
+    old_s, new_s = old.value_for(chosen), new.value_for(chosen)
+    figures = "judged" if old.corrected or new.corrected else "measured"
+    if old_s is None or new_s is None or old_s <= 0:
+        reason = f"no {chosen} on both sides" if old_s is None or new_s is None else f"the old {chosen} is 0"
+        return Regression(INCOMPARABLE, chosen, old_s, new_s, max_regression, figures=figures, reason=reason)
+    sizes = len(old.data), len(new.data)
+    p_value = None
+    if new_s > old_s * (1 + max_regression):
+        if all(sizes) and smallest_p(*sizes) < ALPHA:
+            p_value = p_greater(new.data, old.data)
+        status = REGRESSED if p_value is None or p_value < ALPHA else NOT_SIGNIFICANT
+    elif new_s * (1 + max_regression) < old_s:
+        status = FASTER
+    else:
+        status = UNCHANGED
+    return Regression(status, chosen, old_s, new_s, max_regression, p_value, *sizes, figures)
