@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from pytest_perfgate.history import schema
+from pytest_perfgate.history.redact import redact
 from pytest_perfgate.history.store import (
     HistoryError,
     Machine,
     Result,
     Run,
-    describe,
     like_patterns,
     matches,
     open_store,
@@ -160,7 +160,7 @@ def test_newer_schema_is_refused_naming_the_store(location: str) -> None:
         with pytest.raises(HistoryError) as caught:
             open_store(location, readonly=readonly)
         message = str(caught.value)
-        assert describe(location) in message
+        assert redact(location) in message
         assert "schema version 99, newer than this pytest-perfgate understands (1)" in message
 
 

@@ -1,9 +1,5 @@
-"""``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT]``: trends from the store.
-
-Per test: a sparkline of its statistic over the last N runs, the latest figure against the median
-of the ones before (ratio; improving, degrading or stable), the budget, and the run and commit of
-each step. ``--html`` also writes a self-contained page with a trend chart per test.
-"""
+"""``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT]``: per test a sparkline,
+the latest figure against the median before it, the budget and each step; ``--html`` a chart page."""
 
 from __future__ import annotations
 
@@ -15,7 +11,8 @@ from pathlib import Path
 from ..history.analysis import sparkline
 from ..history.chart import page
 from ..history.context import utc_now
-from ..history.store import DEFAULT_PATH, HistoryError, Run, describe, is_url, open_store
+from ..history.redact import redact
+from ..history.store import DEFAULT_PATH, HistoryError, Run, is_url, open_store
 from ..history.trends import Trend, step_text, trends_of
 from ..quantities import format_ratio
 from ..reports.files import ReportPathError, write_atomically
@@ -25,6 +22,10 @@ HELP = "show each test's trend over the runs in the history store"
 ASCII_SPARKS = " .:-=+*#"
 
 
+#: The most runs ``--last`` may ask for (more than any history holds).
+MOST_RUNS = 1_000_000
+
+
 def _positive(text: str) -> int:
     try:
         number = int(text)
@@ -32,6 +33,8 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if number > MOST_RUNS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than the {MOST_RUNS:,} runs --last can show")
     return number
 
 
@@ -117,7 +120,7 @@ def run(arguments: argparse.Namespace) -> int:
             known = len(runs) or bool(arguments.test and store.runs(None, 1))
     except HistoryError as error:
         raise CommandError(str(error)) from None
-    name = describe(location)
+    name = redact(location)
     if not runs:
         if known:
             raise CommandError(f"no test matching {arguments.test!r} in {name}")

@@ -1,14 +1,10 @@
-"""``perfgate history --html``: one self-contained page (no network) with a trend chart per test.
-
-Each chart is an inline SVG: the figure per run as a line, the budget as a dashed line, one point
-per run coloured by its verdict with a hover title (run, time, commit, figure, verdict), and a
-dotted mark where a step was found.
-"""
+"""``perfgate history --html``: one self-contained page with an inline SVG trend chart per test
+(the figure per run, the budget, a point per run coloured by verdict, a mark per step)."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..reports.palette import CSS_VARIABLES, VERDICT_COLOURS, colour_of
 from .trends import Trend, step_text
@@ -63,6 +59,47 @@ def _range(values: Sequence[float], budget: float | None) -> tuple[float, float,
     return max(0.0, low - pad), high + pad, shown
 
 
+def _budget_parts(trend: Trend, y: Callable[[float], float], shown: bool) -> list[str]:
+    """The budget as a dashed line, or named at the top where it is off the chart."""
+    parts: list[str] = []
+    if trend.budget is not None and shown:
+        level = y(trend.budget)
+        parts.append(
+            f'<line class="budget" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{level:.1f}" y2="{level:.1f}">'
+            f"<title>budget {_e(trend.show(trend.budget))}</title></line>"
+            f'<text class="budget-label" x="{WIDTH - RIGHT - 4}" y="{level - 5:.1f}" text-anchor="end">'
+            f"budget {_e(trend.show(trend.budget))}</text>"
+        )
+    elif trend.budget is not None:
+        parts.append(
+            f'<text class="budget-label" x="{WIDTH - RIGHT - 4}" y="{TOP + 10}" text-anchor="end">'
+            f"budget {_e(trend.show(trend.budget))} (off the chart)</text>"
+        )
+    return parts
+
+
+def _series_parts(trend: Trend, x: Callable[[int], float], y: Callable[[float], float]) -> list[str]:
+    """The figure per run as a line (broken where a run has none) and a point per run by verdict."""
+    parts: list[str] = []
+    segment: list[str] = []
+    for index, point in enumerate([*trend.values, None]):
+        if point is None:
+            if len(segment) > 1:
+                parts.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
+            segment = []
+            continue
+        segment.append(f"{x(index):.1f},{y(point):.1f}")
+    for index, run, result, figure in trend.points:
+        verdict = result.verdict
+        colour = colour_of(verdict)
+        title = f"run {run.id}: {run.label()}: {trend.show(figure)}, {verdict}"
+        parts.append(
+            f'<circle class="point {_e(verdict)}" cx="{x(index):.1f}" cy="{y(figure):.1f}" r="4" '
+            f'fill="{colour}"><title>{_e(title)}</title></circle>'
+        )
+    return parts
+
+
 def chart_svg(trend: Trend) -> str:
     """The SVG trend chart of one test."""
     present = [value for value in trend.values if value is not None]
@@ -102,41 +139,14 @@ def chart_svg(trend: Trend) -> str:
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 14}" text-anchor="end">'
         f"{_e(last.started_at[:16].replace('T', ' '))} UTC</text>"
     )
-    if trend.budget is not None and budget_shown:
-        level = y(trend.budget)
-        parts.append(
-            f'<line class="budget" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{level:.1f}" y2="{level:.1f}">'
-            f"<title>budget {_e(trend.show(trend.budget))}</title></line>"
-            f'<text class="budget-label" x="{WIDTH - RIGHT - 4}" y="{level - 5:.1f}" text-anchor="end">'
-            f"budget {_e(trend.show(trend.budget))}</text>"
-        )
-    elif trend.budget is not None:
-        parts.append(
-            f'<text class="budget-label" x="{WIDTH - RIGHT - 4}" y="{TOP + 10}" text-anchor="end">'
-            f"budget {_e(trend.show(trend.budget))} (off the chart)</text>"
-        )
+    parts += _budget_parts(trend, y, budget_shown)
     for step, run in trend.steps:
         index = trend.runs.index(run)
         parts.append(
             f'<line class="step" x1="{x(index):.1f}" x2="{x(index):.1f}" y1="{TOP}" y2="{TOP + plot_h}">'
             f"<title>{_e(step_text(trend, step, run))}</title></line>"
         )
-    segment: list[str] = []
-    for index, point in enumerate([*trend.values, None]):
-        if point is None:
-            if len(segment) > 1:
-                parts.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
-            segment = []
-            continue
-        segment.append(f"{x(index):.1f},{y(point):.1f}")
-    for index, run, result, figure in trend.points:
-        verdict = result.verdict
-        colour = colour_of(verdict)
-        title = f"run {run.id}: {run.label()}: {trend.show(figure)}, {verdict}"
-        parts.append(
-            f'<circle class="point {_e(verdict)}" cx="{x(index):.1f}" cy="{y(figure):.1f}" r="4" '
-            f'fill="{colour}"><title>{_e(title)}</title></circle>'
-        )
+    parts += _series_parts(trend, x, y)
     parts.append("</svg>")
     return "".join(parts)
 

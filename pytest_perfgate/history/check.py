@@ -24,7 +24,8 @@ from ..record import FAIL, PASS, WARN, Record
 from ..runtest import session as keys
 from ..runtest.call import PerfgateWarning
 from .analysis import Step, step_up
-from .store import HistoryError, Run, Store, describe, is_url, open_store, resolve_location
+from .redact import redact
+from .store import HistoryError, Run, Store, is_url, open_store, resolve_location
 
 #: Runs of a test read from the store, and the most recent of them (same machine kind) analysed.
 LOOKBACK = 200
@@ -131,7 +132,7 @@ class HistoryCheck:
 
     def pytest_report_header(self) -> str:
         return (
-            f"perfgate history check: {describe(self.location)} "
+            f"perfgate history check: {redact(self.location)} "
             f"(steps up of {self.min_effect:.0%} or more fail)"
         )
 

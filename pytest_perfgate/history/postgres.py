@@ -1,9 +1,5 @@
-"""The history store on a PostgreSQL server (``postgresql://`` URLs; extra ``postgres``: psycopg 3).
-
-Many CI machines share one history. Every write (schema creation, migration,
-a run) is one transaction under an advisory lock, so sessions opening a fresh database at once
-create it once.
-"""
+"""The history store on a PostgreSQL server (``postgresql://`` URLs, psycopg 3), shared by many CI
+machines; every write is one transaction under an advisory lock."""
 
 from __future__ import annotations
 
@@ -11,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .store import HistoryError, Store, describe
+from .redact import redact, scrub
+from .store import HistoryError, Store
 
 if TYPE_CHECKING:
     import psycopg
@@ -35,14 +32,14 @@ class PostgresStore(Store):
 
     def __init__(self, url: str, connection: psycopg.Connection[Any], driver: Any) -> None:
         self.url = url
-        self.name = describe(url)
+        self.name = redact(url)
         self.connection = connection
         self.driver = driver
 
     @classmethod
     def open(cls, url: str, *, readonly: bool = False) -> PostgresStore:
         driver = _driver()
-        name = describe(url)
+        name = redact(url)
         if driver is None:
             raise HistoryError(
                 f"history store {name}: PostgreSQL needs psycopg: pip install 'pytest-perfgate[postgres]'"
@@ -50,7 +47,7 @@ class PostgresStore(Store):
         try:
             connection = driver.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         except driver.Error as error:
-            raise HistoryError(f"history store {name}: cannot connect: {_first_line(error)}") from None
+            raise HistoryError(f"history store {name}: cannot connect: {_first_line(error, url)}") from None
         store = cls(url, connection, driver)
         try:
             if readonly:
@@ -64,7 +61,7 @@ class PostgresStore(Store):
         return store
 
     def error(self, what: str, error: BaseException) -> HistoryError:
-        return HistoryError(f"history store {self.name}: {what}: {_first_line(error)}")
+        return HistoryError(f"history store {self.name}: {what}: {_first_line(error, self.url)}")
 
     def close(self) -> None:
         self.connection.close()
@@ -75,6 +72,9 @@ class PostgresStore(Store):
 
     def _sql(self, text: str) -> str:
         return text.replace("?", "%s")
+
+    def _cannot_hold(self, text: str) -> str | None:
+        return "PostgreSQL text cannot hold its NUL byte" if "\x00" in text else None
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
@@ -93,6 +93,7 @@ class PostgresStore(Store):
         return bool(row and row[0])
 
 
-def _first_line(error: BaseException) -> str:
+def _first_line(error: BaseException, url: str) -> str:
+    """The driver's message, one line, without the URL's passwords."""
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return scrub(text.splitlines()[0], url) if text else type(error).__name__

@@ -1,10 +1,5 @@
-"""``--perfgate-history[=URL]``: append every run's records to the history store, after the run.
-
-Registered only on the process that reports (never on an xdist worker), beside
-:class:`~pytest_perfgate.reports.collector.PerfgateReports`, whose records it writes. A store that
-cannot be written never costs the run: the reports still get every record, the exit status stays
-as it was, and the terminal summary says what went wrong in a ``perfgate warning`` line.
-"""
+"""``--perfgate-history[=URL]``: append every run's records to the history store, after the run, on
+the reporting process only; a store that cannot be written is a warning and never costs the run."""
 
 from __future__ import annotations
 
@@ -14,7 +9,8 @@ import pytest
 
 from ..reports.collector import PerfgateReports
 from .context import make_run, utc_now
-from .store import HistoryError, describe, open_store, resolve_location
+from .redact import redact, scrub
+from .store import HistoryError, open_store, resolve_location
 
 
 def store_location(config: pytest.Config) -> str:
@@ -36,34 +32,36 @@ class HistoryRecorder:
         self.started_at = utc_now()
         self.outcome: str | None = None
         self.problem: str | None = None
+        self.dropped: list[str] = []
 
     def pytest_report_header(self) -> str:
-        return f"perfgate history: {describe(self.location)}"
+        return f"perfgate history: {redact(self.location)}"
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         records = list(self.reports.records.values())
         if not records:
             self.outcome = (
-                f"perfgate history: no performance test ran; nothing appended to {describe(self.location)}"
+                f"perfgate history: no performance test ran; nothing appended to {redact(self.location)}"
             )
             return
         try:
             run = make_run(records, Path(self.config.rootpath), self.started_at)
             with open_store(self.location) as store:
                 run_id = store.append_run(run)
+                self.dropped = [f"perfgate warning: {reason}" for reason in store.dropped]
         except HistoryError as error:
             self.problem = f"perfgate warning: the run was not recorded: {error}"
             return
         except Exception as error:  # the run must survive whatever the store does
             self.problem = (
-                f"perfgate warning: the run was not recorded: history store {describe(self.location)}: "
-                f"{type(error).__name__}: {error}"
+                f"perfgate warning: the run was not recorded: history store {redact(self.location)}: "
+                f"{type(error).__name__}: {scrub(str(error), self.location)}"
             )
             return
         commit = f" at commit {run.commit[:10]}" if run.commit else ""
+        stored = len(records) - len(self.dropped)
         self.outcome = (
-            f"perfgate history: run {run_id} ({len(records)} tests{commit}) appended to "
-            f"{describe(self.location)}"
+            f"perfgate history: run {run_id} ({stored} tests{commit}) appended to {redact(self.location)}"
         )
 
     @pytest.hookimpl(trylast=True)
@@ -72,6 +70,8 @@ class HistoryRecorder:
             terminalreporter.write_line(self.problem, yellow=True, bold=True)
         elif self.outcome:
             terminalreporter.write_line(self.outcome)
+            for line in self.dropped:
+                terminalreporter.write_line(line, yellow=True)
 
 
 def register(config: pytest.Config, reports: PerfgateReports) -> None:

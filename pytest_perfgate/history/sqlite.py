@@ -1,8 +1,5 @@
-"""The default history store: one SQLite file (standard library sqlite3, WAL, busy timeout).
-
-Each run is one ``BEGIN IMMEDIATE`` transaction, so two sessions writing at once (two CI jobs on
-one machine) wait for each other instead of failing or corrupting the file.
-"""
+"""The default history store: one SQLite file (WAL, busy timeout); each run is one ``BEGIN
+IMMEDIATE`` transaction, so two sessions writing at once wait for each other."""
 
 from __future__ import annotations
 
@@ -31,30 +28,51 @@ class SQLiteStore(Store):
     @classmethod
     def open(cls, path: Path, *, readonly: bool = False) -> SQLiteStore:
         if readonly:
-            if not path.is_file():
-                raise HistoryError(f"history store {path}: no such file")
-            uri = f"{path.resolve().as_uri()}?mode=ro"
-        else:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise HistoryError(f"history store {path}: cannot create its folder: {error}") from None
-            uri = f"{path.resolve().as_uri()}?mode=rwc"
+            return cls._open_readonly(path)
         try:
-            connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise HistoryError(f"history store {path}: cannot create its folder: {error}") from None
+        try:
+            connection = _connect(path, "mode=rwc")
         except sqlite3.Error as error:
             raise HistoryError(f"history store {path}: cannot open: {error}") from None
         store = cls(path, connection)
         try:
-            if not readonly:
-                store._enable_wal()
-                store.migrate()
-            else:
-                store.check_readable()
+            store._enable_wal()
+            store.migrate()
         except BaseException:
             store.close()
             raise
         return store
+
+    @classmethod
+    def _open_readonly(cls, path: Path) -> SQLiteStore:
+        """Read-only; where even that needs a write (a WAL file's index on a read-only mount), the file
+        is read as immutable (what a writer left in its WAL and did not check in is then not seen)."""
+        if not path.is_file():
+            raise HistoryError(f"history store {path}: no such file")
+        first: sqlite3.Error | None = None
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                connection = _connect(path, query)
+            except sqlite3.Error as error:
+                first = first or error
+                continue
+            store = cls(path, connection)
+            try:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as error:
+                first = first or error
+                store.close()
+                continue
+            try:
+                store.check_readable()
+            except BaseException:
+                store.close()
+                raise
+            return store
+        raise _error(path, "cannot read", first or sqlite3.Error("cannot open"))
 
     def _enable_wal(self) -> None:
         """Switch to WAL (once per file: it persists). The switch does not wait for the busy
@@ -72,12 +90,7 @@ class SQLiteStore(Store):
                 raise self.error("cannot open for writing", error) from None
 
     def error(self, what: str, error: BaseException) -> HistoryError:
-        text = str(error)
-        if "readonly" in text.replace(" ", "") or (self.path.exists() and not os.access(self.path, os.W_OK)):
-            text += " (the file is read-only)"
-        elif "not a database" in text:
-            text += " (the file is not a perfgate history)"
-        return HistoryError(f"history store {self.name}: {what}: {text}")
+        return _error(self.path, what, error)
 
     def close(self) -> None:
         self.connection.close()
@@ -111,3 +124,17 @@ class SQLiteStore(Store):
     def _table_exists(self, cursor: Any, table: str) -> bool:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
         return cursor.fetchone() is not None
+
+
+def _connect(path: Path, query: str) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?{query}"
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+
+
+def _error(path: Path, what: str, error: BaseException) -> HistoryError:
+    text = str(error)
+    if "readonly" in text.replace(" ", "") or (path.exists() and not os.access(path, os.W_OK)):
+        text += " (the file is read-only)"
+    elif "not a database" in text:
+        text += " (the file is not a perfgate history)"
+    return HistoryError(f"history store {path}: {what}: {text}")

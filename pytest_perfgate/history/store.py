@@ -1,17 +1,11 @@
-"""The history store: what a run is, and the small interface both backends offer.
-
-``open_store(url_or_path)`` opens (and creates, or migrates in place) a SQLite file or a
-``postgresql://`` database; ``append_run(run)`` adds one run with all its results in one
-transaction; ``runs(test_pattern, last)`` reads the last runs back, oldest first. Every failure is
-a :class:`HistoryError` whose message names the store.
-"""
+"""The history store: what a run is, and the interface both backends offer (``open_store``,
+``append_run``, ``runs``); every failure is a :class:`HistoryError` naming the store."""
 
 from __future__ import annotations
 
 import fnmatch
 import json
 import re
-import struct
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -22,7 +16,8 @@ from typing import Any, NamedTuple
 from ..measure.machine import Machine
 from ..record import Record
 from ..stats.summary import statistic
-from . import schema
+from . import rows, schema
+from .redact import redact
 
 #: Where ``--perfgate-history`` without a URL and ``perfgate history`` without ``--db`` look.
 DEFAULT_PATH = Path(".perfgate") / "history.sqlite"
@@ -153,6 +148,8 @@ class Store(ABC):
     """A history store: SQL shared by the backends, which differ in connecting and locking."""
 
     dialect: str
+    #: Why each result the last :meth:`append_run` could not store was left out (the others were stored).
+    dropped: tuple[str, ...] = ()
     #: How messages name the store (a path, or a URL without its password).
     name: str
 
@@ -186,6 +183,22 @@ class Store(ABC):
         """The statement in the driver's parameter style (written with ``?``)."""
         return text
 
+    def _cannot_hold(self, text: str) -> str | None:
+        """Why the store cannot hold this text (None: it can)."""
+        return None
+
+    def _storable(self, results: Sequence[Result]) -> tuple[list[Result], tuple[str, ...]]:
+        """The results the store can hold, and why each other one cannot be stored."""
+        kept, dropped = [], []
+        for result in results:
+            texts = (result.nodeid, result.target, result.verdict, result.stat)
+            reason = next(filter(None, (self._cannot_hold(text) for text in texts if text)), None)
+            if reason is None:
+                kept.append(result)
+            else:
+                dropped.append(f"{result.nodeid!r} not recorded: {reason}")
+        return kept, tuple(dropped)
+
     def error(self, what: str, error: BaseException) -> HistoryError:
         return HistoryError(f"history store {self.name}: {what}: {error}")
 
@@ -196,7 +209,10 @@ class Store(ABC):
             return 0
         cursor.execute(self._sql("SELECT value FROM meta WHERE key = ?"), ("schema_version",))
         row = cursor.fetchone()
-        return 0 if row is None else int(row[0])
+        try:
+            return 0 if row is None else rows.schema_version(row[0])
+        except rows.BadValue as error:
+            raise HistoryError(f"history store {self.name}: {error}") from None
 
     def _refuse_newer(self, version: int) -> None:
         if version > schema.schema_version():
@@ -241,7 +257,12 @@ class Store(ABC):
     # -- writing ------------------------------------------------------------------------------
 
     def append_run(self, run: Run) -> int:
-        """Add the run and all its results in one transaction; returns the run's id."""
+        """Add the run and all its results in one transaction; returns the run's id.
+
+        A result the store cannot hold (PostgreSQL text takes no NUL byte) is left out, and
+        :attr:`dropped` says why; the others are stored.
+        """
+        results, self.dropped = self._storable(run.results)
         machine = run.machine
         values = (
             run.started_at,
@@ -267,11 +288,11 @@ class Store(ABC):
                 run_id = int(cursor.fetchone()[0])
                 cursor.executemany(
                     self._sql(f"INSERT INTO results ({result_columns}) VALUES ({result_marks})"),
-                    [(run_id, *_result_row(result)) for result in run.results],
+                    [(run_id, *_result_row(result)) for result in results],
                 )
                 cursor.executemany(
                     self._sql("INSERT INTO details (run_id, nodeid, rounds, record) VALUES (?, ?, ?, ?)"),
-                    [(run_id, *_details_row(result)) for result in run.results],
+                    [(run_id, *_details_row(result)) for result in results],
                 )
         except self._errors() as error:
             raise self.error("cannot append the run", error) from None
@@ -294,32 +315,18 @@ class Store(ABC):
         carries only the matching results; ``rounds``/``records`` also load the raw rounds / the
         whole records (with their rounds; slower).
         """
-        if not self.check_readable():
+        if not self.check_readable() or (test_pattern is not None and self._cannot_hold(test_pattern)):
             return []
+        if last is not None and last >= 2**62:
+            last = None  # more runs than any store holds (and more than SQL integers take)
         where, parameters = "1 = 1", []
         if test_pattern is not None and exact:
             where, parameters = "results.nodeid = ?", [test_pattern]
         elif test_pattern is not None:
             where = "(results.nodeid LIKE ? ESCAPE '\\' OR results.nodeid LIKE ? ESCAPE '\\')"
             parameters = list(like_patterns(test_pattern))
-        limit = "" if last is None else " LIMIT ?"
-        run_columns = ", ".join(_RUN_COLUMNS)
-        runs_query = (
-            f"SELECT id, {run_columns} FROM runs WHERE id IN (SELECT DISTINCT run_id FROM results "
-            f"WHERE {where} ORDER BY run_id DESC{limit}) ORDER BY id"
-        )
         detailed = rounds or records
-        result_columns = ", ".join(f"results.{column}" for column in _RESULT_COLUMNS)
-        results_query = (
-            f"SELECT results.run_id, {result_columns}"
-            + (
-                ", details.rounds, details.record FROM results LEFT JOIN details ON "
-                "details.run_id = results.run_id AND details.nodeid = results.nodeid"
-                if detailed
-                else " FROM results"
-            )
-            + f" WHERE results.run_id >= ? AND {where} ORDER BY results.run_id, results.id"
-        )
+        runs_query, results_query = _queries(where, last is not None, detailed)
         try:
             with self._cursor() as cursor:
                 cursor.execute(self._sql(runs_query), [*parameters, *([] if last is None else [last])])
@@ -335,11 +342,51 @@ class Store(ABC):
             if exact
             else (lambda nodeid: matches(nodeid, test_pattern))
         )
+        chosen = [
+            row for row in result_rows if test_pattern is None or not isinstance(row[1], str) or keep(row[1])
+        ]
+        return self._build(run_rows, chosen, detailed, records)
+
+    def _build(
+        self, run_rows: Sequence[Any], result_rows: Sequence[Any], detailed: bool, records: bool
+    ) -> list[Run]:
+        """The runs from their rows and their results' rows; a bad value is a :class:`HistoryError`."""
         by_run: dict[int, list[Result]] = {}
-        for row in result_rows:
-            if test_pattern is None or keep(row[1]):
-                by_run.setdefault(row[0], []).append(_result(row, detailed, records))
-        return [_run(row, tuple(by_run[row[0]])) for row in run_rows if row[0] in by_run]
+        place = ""
+        try:
+            for row in result_rows:
+                place = f"run {row[0]}, test {row[1]!r}"
+                by_run.setdefault(row[0], []).append(_result(row, detailed, records, self.name))
+            found = []
+            for row in run_rows:
+                place = f"run {row[0]}"
+                if row[0] in by_run:
+                    found.append(_run(row, tuple(by_run[row[0]])))
+        except rows.BadValue as error:
+            raise HistoryError(f"history store {self.name}: {place}: {error}") from None
+        return found
+
+
+def _queries(where: str, limited: bool, detailed: bool) -> tuple[str, str]:
+    """The queries of :meth:`Store.runs`: its runs (the last ones, if ``limited``), and their results."""
+    limit = " LIMIT ?" if limited else ""
+    run_columns = ", ".join(_RUN_COLUMNS)
+    runs_query = (
+        f"SELECT id, {run_columns} FROM runs WHERE id IN (SELECT DISTINCT run_id FROM results "
+        f"WHERE {where} ORDER BY run_id DESC{limit}) ORDER BY id"
+    )
+    result_columns = ", ".join(f"results.{column}" for column in _RESULT_COLUMNS)
+    results_query = (
+        f"SELECT results.run_id, {result_columns}"
+        + (
+            ", details.rounds, details.record FROM results LEFT JOIN details ON "
+            "details.run_id = results.run_id AND details.nodeid = results.nodeid"
+            if detailed
+            else " FROM results"
+        )
+        + f" WHERE results.run_id >= ? AND {where} ORDER BY results.run_id, results.id"
+    )
+    return runs_query, results_query
 
 
 def _result_row(result: Result) -> tuple[object, ...]:
@@ -361,52 +408,33 @@ def _details_row(result: Result) -> tuple[object, ...]:
     data: dict[str, Any] = record.to_dict() if record is not None else {"nodeid": result.nodeid}
     if data.get("time"):
         data["time"]["data"] = []  # the rounds have their own column
-    return (result.nodeid, pack_rounds(result.rounds), json.dumps(data, separators=(",", ":")))
+    return (result.nodeid, rows.pack_rounds(result.rounds), json.dumps(data, separators=(",", ":")))
 
 
-def pack_rounds(rounds: Sequence[float]) -> bytes | None:
-    """Raw rounds as little-endian float32 (they are kept to 6 significant digits)."""
-    return struct.pack(f"<{len(rounds)}f", *rounds) if rounds else None
-
-
-def unpack_rounds(data: bytes | memoryview | None) -> tuple[float, ...]:
-    if not data:
-        return ()
-    raw = bytes(data)
-    return tuple(float(f"{value:.6g}") for value in struct.unpack(f"<{len(raw) // 4}f", raw))
-
-
-def _result(row: Sequence[Any], detailed: bool, with_record: bool) -> Result:
+def _result(row: Sequence[Any], detailed: bool, with_record: bool, store: str) -> Result:
     """A result from ``run_id, <result columns>[, rounds, record]`` (positional: a history has many)."""
+    nodeid, target, verdict, stat, value_s, budget_s, ratio, peak, budget = rows.result_columns(row[1:10])
     if not detailed:
-        return Result(row[1], row[3], row[2], row[4], row[5], row[6], row[7], row[8], row[9])
-    rounds = unpack_rounds(row[10])
-    record = None
-    if with_record and row[11]:
-        data = json.loads(row[11])
-        if data.get("time") and not data["time"].get("data"):
-            data["time"]["data"] = list(rounds)
-        record = Record.from_dict(data)
-    return Result(row[1], row[3], row[2], row[4], row[5], row[6], row[7], row[8], row[9], rounds, record)
+        return Result(nodeid, verdict, target, stat, value_s, budget_s, ratio, peak, budget)
+    rounds = rows.unpack_rounds(row[10])
+    record = rows.record_of(row[11], rounds, store) if with_record and row[11] else None
+    return Result(nodeid, verdict, target, stat, value_s, budget_s, ratio, peak, budget, rounds, record)
 
 
 def _run(row: Sequence[Any], results: tuple[Result, ...]) -> Run:
-    run_id, started_at, commit, branch, dirty, hostname, cpu, cores, os_name, python, perfgate = row
+    started_at, commit, branch, dirty, hostname, cpu, cores, os_name, python, perfgate = rows.run_columns(
+        row[1:]
+    )
     return Run(
-        id=int(run_id),
+        id=int(row[0]),
         started_at=started_at,
         commit=commit,
         branch=branch,
-        dirty=None if dirty is None else bool(dirty),
-        machine=Machine(hostname, cpu, None if cores is None else int(cores), os_name, python),
+        dirty=dirty,
+        machine=Machine(hostname, cpu, cores, os_name, python),
         perfgate=perfgate,
         results=results,
     )
-
-
-def describe(location: str) -> str:
-    """The store's name for messages: a URL loses its password."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", location)
 
 
 def is_url(location: str) -> bool:
@@ -438,7 +466,7 @@ def open_store(location: str | Path, *, readonly: bool = False) -> Store:
         text = text[len("sqlite://") :] or "/"
     elif is_url(text):
         raise HistoryError(
-            f"history store {describe(text)}: unsupported URL; give a file path, sqlite:///PATH "
+            f"history store {redact(text)}: unsupported URL; give a file path, sqlite:///PATH "
             "or postgresql://USER@HOST:PORT/DATABASE"
         )
     from .sqlite import SQLiteStore
