@@ -1,8 +1,5 @@
-"""Subcommands of the ``perfgate`` command.
-
-Each module defines ``configure(parser)``, which adds its arguments and sets ``run`` (a function of
-the parsed arguments returning the exit status) with ``parser.set_defaults(run=...)``. Register it here.
-"""
+"""Subcommands of the ``perfgate`` command: each module's ``configure(parser)`` adds its arguments
+and sets ``run`` (arguments -> exit status); it is registered below."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""An inline SVG bar chart of measured / budget per test: time and memory ratios, budget line at 1.0.
-
-Each test is one row (``<g class="test">``) with up to two bars (``<rect class="bar time">`` and
-``<rect class="bar memory">``) coloured by the test's verdict, each with a hover ``<title>`` giving
-the figures. Bars beyond the axis end are clipped there and marked with ``»``.
-"""
+"""An inline SVG bar chart of measured / budget per test (time and memory), budget line at 1.0: a
+``<g class="test">`` per test, bars coloured by verdict with a hover title, clipped bars marked ``»``."""
 
 from __future__ import annotations
 

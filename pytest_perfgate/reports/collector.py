@@ -1,8 +1,5 @@
-"""The controller-side plugin: gathers one record per test from the test reports and writes the reports.
-
-It reads only the test reports (so under pytest-xdist it sees what the workers sent) and the
-settings; the terminal section, JSON, Markdown and HTML files are all built from the same records.
-"""
+"""The controller-side plugin: one record per test from the test reports (so under xdist what the
+workers sent), and every report (terminal, JSON, Markdown, HTML) built from those records."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""A self-contained HTML page (``--perfgate-html``): the chart, the table and each test's details.
-
-Nothing is loaded from the network: the chart is inline SVG, the style an inline ``<style>``, and
-there is no script.
-"""
+"""A self-contained HTML page (``--perfgate-html``): the chart, the table and each test's details;
+inline SVG and style, no script, nothing from the network."""
 
 from __future__ import annotations
 

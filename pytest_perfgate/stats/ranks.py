@@ -1,8 +1,5 @@
-"""The Mann-Whitney U test, with the standard library: is one sample of values larger than another?
-
-Exact (the permutation distribution of U, ties included) for small samples; beyond, the normal
-approximation with the tie and continuity corrections.
-"""
+"""The Mann-Whitney U test with the standard library: exact (ties included) for small samples,
+beyond them the normal approximation with the tie and continuity corrections."""
 
 from __future__ import annotations
 

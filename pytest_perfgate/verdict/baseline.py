@@ -1,8 +1,5 @@
-"""``--perfgate-baseline OLD.json``: fail a test that got slower than it was in an earlier report.
-
-The rule is :func:`.regression.judge`, the one ``perfgate compare`` applies; a test missing from
-the baseline is reported as new.
-"""
+"""``--perfgate-baseline OLD.json``: a test that got slower than in an earlier report fails, by the
+rule of :mod:`.regression` (as ``perfgate compare``); a test missing from the baseline is new."""
 
 from __future__ import annotations
 

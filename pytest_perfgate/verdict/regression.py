@@ -1,8 +1,6 @@
-"""The one regression rule, shared by ``--perfgate-baseline`` and ``perfgate compare``.
-
-A test regressed when its statistic grew by more than the allowed fraction and, where both sides
-have enough raw rounds, a one-sided Mann-Whitney U test says the new rounds are larger (p < 0.01).
-"""
+"""The one regression rule (``--perfgate-baseline`` and ``perfgate compare``): the statistic grew by
+more than allowed and, where both sides have enough raw rounds, the new rounds are larger by a
+one-sided Mann-Whitney U test (p < 0.01)."""
 
 from __future__ import annotations
 
