@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from .model import Report, counts_line
 from .terminal import COLUMNS, ordered, row
+
+#: Columns aligned left; the others hold figures, aligned right. One delimiter per column, or GitHub
+#: shows no table at all.
+TEXT_COLUMNS = ("test", "target", "stat", "verdict")
 
 
 def cell(text: str) -> str:
@@ -12,10 +18,12 @@ def cell(text: str) -> str:
 
 
 def code(text: str) -> str:
-    """A code span for a node id (pipes escaped, as GitHub tables need even inside code)."""
+    """A code span for a node id: its fence longer than any run of backticks in it, with spaces
+    inside where it holds one (so none can close the span early); pipes escaped for GitHub tables."""
     text = " ".join(text.split()).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    longest = max(map(len, re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
 
 
 def settings_line(report: Report) -> str:
@@ -39,7 +47,7 @@ def render(report: Report) -> str:
         lines += [f"> **Warning:** {cell(warning)}", ""]
     if report.tests:
         lines.append("| " + " | ".join(COLUMNS) + " |")
-        lines.append("|" + "|".join(["---", "---", "---", *["---:"] * 5, "---"]) + "|")
+        lines.append("|" + "|".join("---" if name in TEXT_COLUMNS else "---:" for name in COLUMNS) + "|")
         for record in ordered(report.tests):
             cells = row(record)
             verdict = f"**{cell(cells[-1])}**" if record.verdict == "fail" else cell(cells[-1])
