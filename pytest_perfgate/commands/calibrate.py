@@ -10,7 +10,7 @@ import sys
 import time
 
 from ..measure.contention import machine_score
-from . import CommandError
+from .common import CommandError
 
 HELP = "measure this machine's speed score (for reference_score in [tool.perfgate])"
 #: Seconds between measurements, so that one passing disturbance does not spoil them all.

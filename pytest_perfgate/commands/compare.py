@@ -18,7 +18,7 @@ from ..verdict.regression import (
     Figures,
     judge,
 )
-from . import load
+from .common import load
 
 HELP = "compare two JSON reports test by test; exit 1 when a test got slower than allowed"
 

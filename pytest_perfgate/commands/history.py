@@ -16,7 +16,7 @@ from ..history.store import DEFAULT_PATH, HistoryError, Run, is_url, open_store
 from ..history.trends import Trend, step_text, trends_of
 from ..quantities import format_ratio
 from ..reports.files import ReportPathError, write_atomically
-from . import CommandError
+from .common import CommandError
 
 HELP = "show each test's trend over the runs in the history store"
 ASCII_SPARKS = " .:-=+*#"

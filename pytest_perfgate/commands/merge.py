@@ -11,7 +11,7 @@ from ..record import Record
 from ..reports.files import ReportPathError, check_writable, write_atomically
 from ..reports.jsonfile import dumps
 from ..reports.model import Report, by_nodeid
-from . import CommandError, load
+from .common import CommandError, load
 
 HELP = "merge the JSON reports of sharded runs into one"
 

@@ -6,7 +6,7 @@ import argparse
 
 from ..reports import terminal
 from ..reports.model import Report, counts_line
-from . import load
+from .common import load
 
 HELP = "print a JSON report as a table"
 
