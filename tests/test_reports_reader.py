@@ -188,6 +188,8 @@ def test_lone_surrogate(tmp_path: Path) -> None:
     assert error_of(write(tmp_path, text)) == (
         "field tests[0].nodeid: is not valid Unicode (it holds a lone surrogate escape)"
     )
+    text = json.dumps(good()).replace('"ui_response":', '"ui\\udc80":')
+    assert error_of(write(tmp_path, text)).startswith("field targets: is not valid Unicode")
 
 
 def test_a_file_larger_than_any_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -179,7 +179,9 @@ def _convert(value: object, kind: Any, path: str) -> Any:
     if origin in (dict, Mapping):
         if not isinstance(value, dict):
             raise _Flaw(path, f"must be an object, not {_kind(value)}")
-        return {key: _convert(item, arguments[1], _key(path, key)) for key, item in value.items()}
+        return {
+            _text(key, path): _convert(item, arguments[1], _key(path, key)) for key, item in value.items()
+        }
     if kind in (str, bool, int, float):
         return _scalar(value, kind, path)
     return _free(value, path)  # Any, or a type this reader has no rule for: JSON within bounds
