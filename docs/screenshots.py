@@ -1,6 +1,6 @@
 """Make the documentation's screenshots: the terminal output and the HTML report of a demo project.
 
-Runs a small demo project (the README's example and a few more tests) with pytest and
+Runs a small demo project (the README's example, read from README.md, and a few more tests) with pytest and
 ``--perfgate-html``, turns the terminal output into a page (ANSI colours as HTML), and photographs
 both pages with headless Chromium::
 
@@ -22,29 +22,12 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+README = HERE.parent / "README.md"
 
 DEMO: dict[str, str] = {
     "pyproject.toml": """\
 [tool.perfgate.targets]
 search = "20ms"
-""",
-    # The README's example, as written there.
-    "test_speed.py": """\
-import pytest
-
-
-def build_index(n):
-    return {i: str(i) for i in range(n)}
-
-
-@pytest.mark.performance(time="50ms")
-def test_small_index(perfgate):
-    assert len(perfgate(build_index, 1_000)) == 1_000
-
-
-@pytest.mark.performance(time="1ms", memory="64MB")
-def test_big_index(perfgate):
-    assert len(perfgate(build_index, 200_000)) == 200_000
 """,
     "test_catalog.py": """\
 import pytest
@@ -189,9 +172,18 @@ def screenshot(page: Path, png: Path, width: int, height: int) -> None:
         sys.exit(f"screenshots: Chromium could not photograph {page}:\n{completed.stderr}")
 
 
+def readme_example() -> tuple[str, str]:
+    """The README's Python example: its file name (its first line is ``# test_NAME.py``) and its text."""
+    match = re.search(r"^```python\n# (test_\w+\.py)\n(.*?)^```", README.read_text("utf-8"), re.M | re.S)
+    if match is None:
+        sys.exit(f"screenshots: no Python example naming its test file in {README}")
+    return match[1], f"# {match[1]}\n{match[2]}"
+
+
 def run_demo(project: Path, columns: int) -> str:
     """Run the demo project with pytest; its terminal output (with colours) from the session header on."""
-    for name, text in DEMO.items():
+    example_name, example = readme_example()
+    for name, text in {**DEMO, example_name: example}.items():
         (project / name).write_text(text, encoding="utf-8")
     env = {**os.environ, "COLUMNS": str(columns), "CI": "true", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
