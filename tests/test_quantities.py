@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -122,3 +124,34 @@ def test_formats() -> None:
     assert format_time(300) == "5 min"
     assert format_memory(641_728_512) == "612 MiB"
     assert format_memory(512) == "512 B"
+
+
+@pytest.mark.parametrize("parse", [parse_time, parse_memory, parse_budget_spec])
+@pytest.mark.parametrize(
+    "text", ["1" + " " * 40000 + "!", "1" * 40000 + "!", "1." + "1" * 40000 + "x", "1 " + "a" * 40000 + "1"]
+)
+def test_long_text_is_refused_at_once(parse: object, text: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ValueError) as error:
+        parse(text)  # type: ignore[operator]
+    assert time.perf_counter() - started < 0.5  # was 7 s: the regex backtracked quadratically
+    assert f"... ({len(text)} characters) is too long" in str(error.value)
+    assert repr(text[:30]) in str(error.value)
+
+
+def test_the_longest_accepted_text_is_100_characters() -> None:
+    assert parse_time(" " * 95 + "1 ms") == pytest.approx(0.001)
+    with pytest.raises(ValueError, match="too long"):
+        parse_time(" " * 97 + "1 ms")
+
+
+@pytest.mark.parametrize("value", [1e-10, "0.5ns", 5e-324, "1e-300 h"])
+def test_a_time_under_a_nanosecond_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="less than one nanosecond"):
+        parse_time(value)  # type: ignore[arg-type]
+
+
+def test_an_integer_too_large_for_a_float_is_a_value_error() -> None:
+    for parse in (parse_time, parse_memory, parse_budget_spec):
+        with pytest.raises(ValueError, match="bits is not a finite quantity"):
+            parse(10**5000)
