@@ -78,6 +78,27 @@ def test_each_source_and_precedence(
         ({}, ["--perfgate-max-time=soon"], {}, ["option --perfgate-max-time", "'soon'"]),
         ({}, ["--perfgate-confirm=-2"], {}, ["option --perfgate-confirm", "'-2'"]),
         ({}, [], {"PERFGATE_SCALE": "fast"}, ["environment variable PERFGATE_SCALE", "'fast'"]),
+        ({}, ["--perfgate-scale=5e-324"], {}, ["option --perfgate-scale", "'5e-324'", "range 0.001 to 1000"]),
+        ({}, [], {"PERFGATE_SCALE": "1e4"}, ["environment variable PERFGATE_SCALE", "'1e4'", "range"]),
+        (
+            {"pyproject.toml": "[tool.perfgate]\nreference_score = 1e-320\n"},
+            [],
+            {},
+            ["[tool.perfgate] reference_score", "1e-320", "outside the range 1e-06 to 1e+09"],
+        ),
+        (
+            {"pyproject.toml": "[tool.perfgate]\nreference_score = nan\n"},
+            [],
+            {},
+            ["[tool.perfgate] reference_score", "nan", "finite number greater than zero"],
+        ),
+        (
+            {"pytest.ini": "[pytest]\nperfgate_confirm = 1000\n"},
+            [],
+            {},
+            ["ini key perfgate_confirm", "0 to 100"],
+        ),
+        ({}, ["-o", "perfgate_stat=average"], {}, ["option -o perfgate_stat", "'average'"]),
         (
             {"pytest.ini": "[pytest]\nperfgate_stat = average\n"},
             [],

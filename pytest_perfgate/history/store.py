@@ -8,7 +8,6 @@ a :class:`HistoryError` whose message names the store.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import struct
@@ -19,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..config.patterns import matches_part as matches
 from ..record import Record
 from ..stats.summary import statistic
 from . import schema
 
 #: Where ``--perfgate-history`` without a URL and ``perfgate history`` without ``--db`` look.
 DEFAULT_PATH = Path(".perfgate") / "history.sqlite"
-
-_GLOB = re.compile(r"[*?\[]")
 
 
 class HistoryError(Exception):
@@ -116,14 +114,6 @@ class Run:
         if self.branch:
             text += f" ({self.branch})"
         return text
-
-
-def matches(nodeid: str, pattern: str | None) -> bool:
-    """A test pattern: a part of the node id (``test_write[a-b]``), or a glob (``*``, ``?``,
-    ``[...]``) matching the node id or its end (``test_parse.py::*``)."""
-    if pattern is None or pattern in nodeid:
-        return True
-    return bool(_GLOB.search(pattern)) and fnmatch.fnmatchcase(nodeid, "*" + pattern)
 
 
 def like_patterns(pattern: str) -> tuple[str, str]:
