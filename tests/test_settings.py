@@ -252,6 +252,52 @@ def test_hook_leaving_a_bad_value_is_a_usage_error(pytester: pytest.Pytester) ->
     assert "pytest_perfgate_targets left 'bad'" in result.stderr.str()
 
 
+@pytest.mark.parametrize(
+    ("budget", "fragment"),
+    [
+        ("Budget(time=-1)", "time -1 must be greater than zero"),
+        ("Budget(time=float('nan'))", "time nan is not a finite quantity"),
+        ("Budget(memory=-1)", "memory -1 must be greater than zero"),
+        ("Budget(time=0)", "time 0 must be greater than zero"),
+        ("Budget(time='20 parsecs')", "time '20 parsecs' has an unknown time unit"),
+        ("Budget(tme=1)", "unexpected keyword argument 'tme'"),
+    ],
+)
+def test_a_bad_budget_from_the_hook_is_a_usage_error_naming_the_hook(
+    pytester: pytest.Pytester, budget: str, fragment: str
+) -> None:
+    pytester.makeconftest(
+        f"""
+        from pytest_perfgate import Budget
+
+        def pytest_perfgate_targets(config, targets):
+            targets["bad"] = {budget}
+        """
+    )
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"ERROR: perfgate: hook pytest_perfgate_targets (conftest.py:4): *{fragment}*"]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_budget_from_the_hook_may_be_written_as_text(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        from pytest_perfgate import Budget
+
+        def pytest_perfgate_targets(config, targets):
+            targets["fast"] = Budget(time="20s", memory="1GiB")
+        """
+    )
+    properties = budget_of(pytester, "fast")
+    assert properties["perfgate.time.budget_s"] == "20.0"
+    assert properties["perfgate.memory.budget_bytes"] == str(1024**3)
+
+
 def test_scale_multiplies_time_budgets(pytester: pytest.Pytester) -> None:
     properties = budget_of(pytester, "strategy_creation", "--perfgate-scale=3")
     assert float(properties["perfgate.time.budget_s"]) == pytest.approx(0.3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,13 +59,32 @@ def build_targets(config: pytest.Config, pyproject: PyProject) -> dict[str, Budg
 
 def run_hook(config: pytest.Config, table: MutableMapping[str, Budget]) -> None:
     """Let conftest files edit the table; a bad budget there is a usage error naming the hook."""
-    config.hook.pytest_perfgate_targets(config=config, targets=table)
+    try:
+        config.hook.pytest_perfgate_targets(config=config, targets=table)
+    except (ValueError, TypeError) as error:
+        raise pytest.UsageError(f"perfgate: {_hook_source(config, error)}: {error}") from None
     for name, budget in table.items():
         if not isinstance(name, str) or not isinstance(budget, Budget):
             raise pytest.UsageError(
                 f"perfgate: hook {HOOK} left {quote(name)}: {quote(budget)} in the table; "
                 "values must be pytest_perfgate.Budget"
             )
+
+
+def _hook_source(config: pytest.Config, error: BaseException) -> str:
+    """``hook pytest_perfgate_targets (conftest.py:7)``: the implementation's line that raised."""
+    implementations = config.hook.pytest_perfgate_targets.get_hookimpls()
+    codes = {getattr(impl.function, "__code__", None) for impl in implementations}
+    where = ""
+    frame = error.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code in codes:
+            path = Path(code.co_filename)
+            shown = path.relative_to(config.rootpath) if path.is_relative_to(config.rootpath) else path
+            where = f" ({shown}:{frame.tb_lineno})"
+        frame = frame.tb_next
+    return f"hook {HOOK}{where}"
 
 
 def _test_sources(config: pytest.Config, pyproject: PyProject) -> Iterator[tuple[object, str, str]]:
