@@ -88,7 +88,7 @@ def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | 
     A marker that names a budget (a target, a time or a memory) wins over any pattern. A marker
     that names none (a bare ``@pytest.mark.performance``, or one with only ``stat``) takes its
     budget from the longest matching pattern, if there is one. Raises ValueError naming the bad
-    argument or target.
+    argument or target, or saying that the test has no budget of any kind.
     """
     marker = item.get_closest_marker(MARKER)
     targets = settings.targets

@@ -96,8 +96,9 @@ class TestPattern:
     target: str | None
     budget: Budget | None
     source: str
-    #: The file the pattern was written in ("" when not known).
+    #: The file the pattern was written in ("" when not known), and the line of its key (None if unknown).
     path: str = ""
+    line: int | None = None
 
     def matches(self, nodeid: str) -> bool:
         """See :func:`matches_node`."""

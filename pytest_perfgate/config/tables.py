@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .locate import ini_rows, toml_array_rows, toml_table_lines
 from .parsers import quote
 from .patterns import TestPattern
 from .pyproject import PyProject, ini_path, ini_source
 from .targets import PERFORMANCE_TARGETS, Budget, parse_assignment, parse_table
 
 HOOK = "pytest_perfgate_targets"
+TESTS_TABLE = ("tool", "perfgate", "tests")
+TESTS_INI_ARRAY = ("tool", "pytest", "ini_options", "perfgate_tests")
 
 
 def table_rows(value: object, source: str) -> list[tuple[str, object]]:
@@ -87,11 +90,31 @@ def _hook_source(config: pytest.Config, error: BaseException) -> str:
     return f"hook {HOOK}{where}"
 
 
-def _test_sources(config: pytest.Config, pyproject: PyProject) -> Iterator[tuple[object, str, str]]:
-    """Each source of patterns: its value, its name and its file."""
-    yield pyproject.section.get("tests"), pyproject.source("tests"), pyproject.name
-    key = "perfgate_tests"
-    yield config.getini(key), ini_source(config, key), ini_path(config, key)
+def _test_sources(
+    config: pytest.Config, pyproject: PyProject
+) -> Iterator[tuple[object, str, str, Callable[[str], int | None]]]:
+    """Each source of patterns: its value, its name, its file and the line of a pattern in it."""
+    value = pyproject.section.get("tests")
+    if value is not None:
+        lines, opening = toml_table_lines(pyproject.text, TESTS_TABLE)
+        yield value, pyproject.source("tests"), pyproject.name, lambda pattern: lines.get(pattern, opening)
+    value = config.getini("perfgate_tests")
+    if value:
+        path = ini_path(config, "perfgate_tests")
+        rows = _ini_rows(path)
+        yield value, ini_source(config, "perfgate_tests"), path, rows.get
+
+
+def _ini_rows(path: str) -> dict[str, int]:
+    if not path:
+        return {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return {}
+    if Path(path).name == "pyproject.toml":
+        return toml_array_rows(text, TESTS_INI_ARRAY)
+    return ini_rows(text, "perfgate_tests")
 
 
 def build_tests(
@@ -99,10 +122,10 @@ def build_tests(
 ) -> tuple[TestPattern, ...]:
     """The ``[tool.perfgate.tests]`` rows, then the ini key's; a later row of a pattern wins."""
     rows: dict[str, TestPattern] = {}
-    for value, source, path in _test_sources(config, pyproject):
+    for value, source, path, line_of in _test_sources(config, pyproject):
         for pattern, spec in table_rows(value, source):
             target, budget = _target_or_budget(pattern, spec, source, targets)
-            rows[pattern] = TestPattern(pattern, target, budget, source, path)
+            rows[pattern] = TestPattern(pattern, target, budget, source, path, line_of(pattern))
     return tuple(rows.values())
 
 

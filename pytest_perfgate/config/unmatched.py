@@ -89,26 +89,11 @@ def message(row: TestPattern) -> str:
     return f"perfgate: {row.source}: pattern {row.pattern!r} matched no collected test"
 
 
-def _line_of(pattern: str, path: str) -> int:
-    """The line of ``path`` that writes ``pattern`` (1-based), or 1."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return 1
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern in line:
-            return number
-    return 1
-
-
 def describe(settings: Settings, names: Sequence[str]) -> list[Unmatched]:
     """Each unmatched pattern with its source file, line and message."""
     rows = {row.pattern: row for row in settings.tests}
     found = (rows[name] for name in names if name in rows)
-    return [
-        Unmatched(row.pattern, row.path, _line_of(row.pattern, row.path) if row.path else None, message(row))
-        for row in found
-    ]
+    return [Unmatched(row.pattern, row.path, row.line, message(row)) for row in found]
 
 
 def warn(found: Sequence[Unmatched]) -> None:
