@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given
+from generated import SPEC, TEXT, quotes
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_perfgate import parse_memory, parse_time
@@ -155,3 +156,20 @@ def test_an_integer_too_large_for_a_float_is_a_value_error() -> None:
     for parse in (parse_time, parse_memory, parse_budget_spec):
         with pytest.raises(ValueError, match="bits is not a finite quantity"):
             parse(10**5000)
+
+
+@given(text=st.one_of(SPEC, TEXT, st.text()))
+@settings(max_examples=1000, deadline=None)
+def test_generated_text_is_a_sane_quantity_or_a_value_error_quoting_it(text: str) -> None:
+    for parse in (parse_time, parse_memory, parse_budget_spec):
+        try:
+            value = parse(text)
+        except ValueError as error:
+            assert any(quote in str(error) for quote in quotes(text)), (text, str(error))
+            continue
+        if parse is parse_time:
+            assert 1e-9 <= value <= 1e30  # type: ignore[operator]
+        elif parse is parse_memory:
+            assert isinstance(value, int) and 1 <= value <= 1e30
+        else:
+            assert value != (None, None)

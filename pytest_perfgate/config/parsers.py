@@ -60,7 +60,10 @@ def duration(value: object) -> float:
             float(value)
         except ValueError:
             return parse_time(value)
-    return parse_time(_number(value))
+    number = _number(value)
+    if not 1e-9 <= number < math.inf:
+        raise ValueError(f"{quote(value)} must be a finite number of seconds, at least 1e-09")
+    return parse_time(number)
 
 
 def whole_number(high: int) -> Callable[[object], int]:
