@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import junit_properties
+from pytest_perfgate.config.settings import SETTINGS, Setting, load_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -308,3 +309,53 @@ def test_ini_values_are_not_hidden_by_option_defaults(pytester: pytest.Pytester)
     properties = budget_of(pytester, "ui_response")
     assert float(properties["perfgate.time.budget_s"]) == pytest.approx(0.2)
     assert properties["perfgate.time.stat"] == "max"
+
+
+#: For each setting, three values that are not its default: for the option, the ini key, pyproject.
+THREE_VALUES = {
+    "stat": ("max", "p95", "min"),
+    "mode": ("warn", "off", "warn"),
+    "scale": ("2", "3", "4"),
+    "memory_backend": ("tracemalloc", "memray", "tracemalloc"),
+    "confirm": ("2", "3", "4"),
+    "max_time": ("2s", "3", "4000ms"),
+    "profile": ("always", "off", "always"),
+    "xdist": ("parallel", "parallel", "parallel"),
+    "max_regression": ("20%", "0.3", "40%"),
+    "reference_score": ("100", "200", "300"),
+}
+
+
+def test_every_setting_has_three_values() -> None:
+    assert set(THREE_VALUES) == {setting.key for setting in SETTINGS}
+
+
+@pytest.mark.parametrize(
+    "sources", [("option", "ini", "pyproject"), ("ini", "pyproject"), ("pyproject",), ("ini",), ()]
+)
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda setting: setting.key)
+def test_every_setting_from_every_source_the_command_line_first(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, setting: Setting, sources: tuple[str, ...]
+) -> None:
+    monkeypatch.delenv("PERFGATE_SCALE", raising=False)
+    option, ini, pyproject = THREE_VALUES[setting.key]
+    if "ini" in sources:
+        pytester.makeini(f"[pytest]\n{setting.ini} = {ini}\n")
+    if "pyproject" in sources:
+        pytester.makepyprojecttoml(f'[tool.perfgate]\n{setting.key} = "{pyproject}"\n')
+    args = [f"{setting.option}={option}"] if "option" in sources else []
+    settings = load_settings(pytester.parseconfig(*args))
+    expected = {"option": option, "ini": ini, "pyproject": pyproject}.get(sources[0] if sources else "")
+    assert getattr(settings, setting.key) == (
+        setting.default if expected is None else setting.parse(expected)
+    )
+    source = settings.sources[setting.key]
+    assert (
+        source
+        == {
+            "option": f"option {setting.option}",
+            "ini": f"ini key {setting.ini} ({pytester.path / 'tox.ini'})",
+            "pyproject": f"[tool.perfgate] {setting.key} ({pytester.path / 'pyproject.toml'})",
+            "": "default",
+        }[sources[0] if sources else ""]
+    )
