@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate.config.settings import SETTINGS, Setting, load_settings
+from pytest_perfgate.config.pyproject import read_pyproject
+from pytest_perfgate.config.settings import PYPROJECT_KEYS, SETTINGS, Setting, load_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -359,3 +363,30 @@ def test_every_setting_from_every_source_the_command_line_first(
             "": "default",
         }[sources[0] if sources else ""]
     )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[tool.perfgate]\nscale = " + b"1" * 5000 + b"\n",  # an int beyond Python's digit limit
+        b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n",  # deeper than the recursion limit
+        b"[tool.perfgate]\nstat = '\xe9'\n",  # not UTF-8
+        b"[tool.perfgate\n",
+    ],
+)
+def test_an_unreadable_pyproject_is_a_usage_error(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    config = SimpleNamespace(inipath=tmp_path / "pyproject.toml", rootpath=tmp_path)
+    with pytest.raises(pytest.UsageError, match=r"perfgate: cannot read .*pyproject.toml: "):
+        read_pyproject(config, PYPROJECT_KEYS)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("content", ["tool = 5\n", "[tool]\nperfgate = 5\n"])
+def test_a_pyproject_whose_tool_perfgate_is_not_a_table(tmp_path: Path, content: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(content)
+    config = SimpleNamespace(inipath=None, rootpath=tmp_path)
+    if content.startswith("tool"):
+        assert read_pyproject(config, PYPROJECT_KEYS).section == {}  # type: ignore[arg-type]
+        return
+    with pytest.raises(pytest.UsageError, match=r"\[tool.perfgate\] in .*pyproject.toml must be a table"):
+        read_pyproject(config, PYPROJECT_KEYS)  # type: ignore[arg-type]
