@@ -101,7 +101,7 @@ def test_each_source_and_precedence(
             {"pytest.ini": "[pytest]\nperfgate_confirm = 1000\n"},
             [],
             {},
-            ["ini key perfgate_confirm", "0 to 100"],
+            ["ini key perfgate_confirm", "'1000' must be at most 100"],
         ),
         ({}, ["-o", "perfgate_stat=average"], {}, ["option -o perfgate_stat", "'average'"]),
         (

@@ -61,8 +61,10 @@ def duration(value: object) -> float:
         except ValueError:
             return parse_time(value)
     number = _number(value)
-    if not 1e-9 <= number < math.inf:
-        raise ValueError(f"{quote(value)} must be a finite number of seconds, at least 1e-09")
+    if not 0 < number < math.inf:
+        raise ValueError(f"{quote(value)} must be a finite number of seconds greater than zero")
+    if number < 1e-9:
+        raise ValueError(f"{quote(value)} is less than one nanosecond")
     return parse_time(number)
 
 
@@ -77,8 +79,10 @@ def whole_number(high: int) -> Callable[[object], int]:
             number = None
         if number is None:
             raise ValueError(f"{quote(value)} is not a whole number")
-        if not 0 <= number <= high:
-            raise ValueError(f"{quote(value)} must be a whole number from 0 to {high}")
+        if number < 0:
+            raise ValueError(f"{quote(value)} must not be negative")
+        if number > high:
+            raise ValueError(f"{quote(value)} must be at most {high}")
         return number
 
     return parse
