@@ -1,7 +1,5 @@
 """Setting values from text or TOML values: choices, bounded numbers, durations, counts, fractions.
-
-Each parser raises :class:`ValueError` quoting the value; the caller adds where it came from.
-"""
+Each parser raises :class:`ValueError` quoting the value; the caller adds where it came from."""
 
 from __future__ import annotations
 

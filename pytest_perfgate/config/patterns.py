@@ -54,16 +54,17 @@ def _readings(pattern: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _compiled(pattern: str, leading_wildcard: bool) -> re.Pattern[str]:
-    start = "(?s:.*)" if leading_wildcard else ""
-    return re.compile(rf"{start}(?:{_readings(pattern)})\Z")
+def _compiled(pattern: str, leading_wildcard: bool) -> tuple[str, re.Pattern[str]]:
+    """The text every match starts with, and the pattern's regex."""
+    if leading_wildcard:
+        return "", re.compile(rf"(?s:.*)(?:{_readings(pattern)})\Z")
+    return literal_prefix(pattern), re.compile(rf"(?:{_readings(pattern)})\Z")
 
 
 def glob_matches(pattern: str, text: str, *, leading_wildcard: bool = False) -> bool:
     """Whether the glob matches all of ``text`` or, with ``leading_wildcard``, its end."""
-    if not leading_wildcard and not text.startswith(literal_prefix(pattern)):
-        return False
-    return _compiled(pattern, leading_wildcard).match(text) is not None
+    literal, regex = _compiled(pattern, leading_wildcard)
+    return text.startswith(literal) and regex.match(text) is not None
 
 
 def matches_node(pattern: str, nodeid: str) -> bool:
@@ -72,10 +73,9 @@ def matches_node(pattern: str, nodeid: str) -> bool:
     As ``pytest PATH`` selects, ``tests/test_a.py``, ``tests`` or ``tests/test_a.py::TestX`` match
     every test inside, and ``test_a.py::test_x`` matches each of its parametrizations.
     """
+    literal, regex = _compiled(pattern, False)
     # Every scope starts the node id, so a pattern's text before its first wildcard must too.
-    if not nodeid.startswith(literal_prefix(pattern)):
-        return False
-    return any(glob_matches(pattern, scope) for scope in node_scopes(nodeid))
+    return nodeid.startswith(literal) and any(regex.match(scope) for scope in node_scopes(nodeid))
 
 
 def matches_part(nodeid: str, pattern: str | None) -> bool:
