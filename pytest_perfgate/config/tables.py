@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from .locate import ini_rows, toml_array_rows, toml_table_lines
 from .parsers import quote
 from .patterns import TestPattern
 from .pyproject import PyProject, ini_path, ini_source
@@ -96,6 +95,8 @@ def _test_sources(
     """Each source of patterns: its value, its name, its file and the line of a pattern in it."""
     value = pyproject.section.get("tests")
     if value is not None:
+        from .locate import toml_table_lines  # only a project with test patterns reads their lines
+
         lines, opening = toml_table_lines(pyproject.text, TESTS_TABLE)
         yield value, pyproject.source("tests"), pyproject.name, lambda pattern: lines.get(pattern, opening)
     value = config.getini("perfgate_tests")
@@ -112,6 +113,8 @@ def _ini_rows(path: str) -> dict[str, int]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, ValueError):
         return {}
+    from .locate import ini_rows, toml_array_rows
+
     if Path(path).name == "pyproject.toml":
         return toml_array_rows(text, TESTS_INI_ARRAY)
     return ini_rows(text, "perfgate_tests")
