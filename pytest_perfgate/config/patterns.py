@@ -80,7 +80,7 @@ def matches_node(pattern: str, nodeid: str) -> bool:
 
 def matches_part(nodeid: str, pattern: str | None) -> bool:
     """A pattern for searching: a part of the node id (``test_write[a-b]``), or a glob matching the
-    node id or its end (``test_parse.py::*``); None matches everything."""
+    node id or its end (``test_parse.py::*``, brackets read as in a row); None matches everything."""
     if pattern is None or pattern in nodeid:
         return True
     return has_wildcard(pattern) and glob_matches(pattern, nodeid, leading_wildcard=True)
