@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pytest_perfgate.config.settings import Settings, TestPattern, node_scopes
+from pytest_perfgate.config.patterns import TestPattern, node_scopes
+from pytest_perfgate.config.settings import Settings
 from pytest_perfgate.config.targets import Budget
 
 

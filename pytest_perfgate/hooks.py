@@ -16,5 +16,6 @@ def pytest_perfgate_targets(config: pytest.Config, targets: MutableMapping[str, 
     """Edit the targets table in place, after pyproject.toml and ini, before ``--perfgate-target``.
 
     ``targets`` maps names to :class:`pytest_perfgate.Budget`; add, replace or delete rows, e.g.
-    ``targets["checkout"] = Budget.parse("250ms")``. Called once, in ``pytest_configure``.
+    ``targets["checkout"] = Budget(time="250ms")`` or ``Budget.parse("250ms, 1GB")``. Called once, in
+    ``pytest_configure``. A bad value (``Budget(time=0)``) is a usage error naming this hook.
     """

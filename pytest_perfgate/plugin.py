@@ -9,7 +9,8 @@ import pytest
 from . import history, hooks
 from .config import markers
 from .config import timescale as machine
-from .config.settings import add_options, load_settings
+from .config.options import add_options
+from .config.settings import load_settings
 from .config.unmatched import UnmatchedPatterns
 from .reports.collector import PerfgateReports
 from .runtest import call as gating

@@ -41,17 +41,29 @@ MEMORY_UNITS: dict[str, int] = {
     "tib": 1024**4,
 }
 
+# Matched with fullmatch() on stripped text of at most _LONGEST characters: one \s* only, so linear.
 _QUANTITY = re.compile(
-    r"""^\s*
-    (?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan))
+    r"""(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan))
     \s*
-    (?P<unit>[^\W\d_]+)?
-    \s*$""",
+    (?P<unit>[^\W\d_]+)?""",
     re.VERBOSE | re.IGNORECASE,
 )
 
 Number = int | float
 _LARGEST = 1e30  # anything beyond is a typo, not a budget (and would overflow int/float conversions)
+_SHORTEST_S = 1e-9  # a time budget under a nanosecond is a typo, and scaled down it could round to 0
+_LONGEST = 100  # characters of a quantity's text; longer text is refused before any parsing
+
+
+def _short(text: str, kind: str) -> str:
+    if len(text) > _LONGEST:
+        raise ValueError(f"{text[:30]!r}... ({len(text)} characters) is too long to be a {kind}")
+    return text
+
+
+def _match(text: str, kind: str) -> re.Match[str] | None:
+    """The quantity regex on ``text`` (stripped), refusing text too long to be a quantity."""
+    return _QUANTITY.fullmatch(_short(text, kind).strip())
 
 
 def _check_number(value: float, text: object) -> float:
@@ -66,11 +78,11 @@ def _as_float(value: Number) -> float:
     try:
         return float(value)
     except OverflowError:
-        raise ValueError(f"{value!r} is not a finite quantity") from None
+        raise ValueError(f"a number of {int(value).bit_length()} bits is not a finite quantity") from None
 
 
 def _split(text: str, kind: str) -> tuple[float, str]:
-    match = _QUANTITY.match(text)
+    match = _match(text, kind)
     if match is None:
         raise ValueError(f"{text!r} is not a {kind} (expected a number and a unit, e.g. {_EXAMPLE[kind]})")
     unit = match.group("unit")
@@ -95,13 +107,18 @@ def parse_time(text: str | Number) -> float:
     """Parse a duration (``"100ms"``, ``"0.1 s"``, ``"5min"``, or a number of seconds) into seconds."""
     _reject_non_numbers(text, "time")
     if not isinstance(text, str):
-        return _check_number(_as_float(text), text)
-    number, unit = _split(text, "time")
-    factor = TIME_UNITS.get(unit) or TIME_UNITS.get(unit.lower())
-    if factor is None:
-        known = ", ".join(sorted(set(TIME_UNITS) - {"μs"}, key=TIME_UNITS.__getitem__))
-        raise ValueError(f"{text!r} has an unknown time unit {unit!r} (known: {known})")
-    return _check_number(number * factor, text)
+        number, factor = _check_number(_as_float(text), text), 1.0
+    else:
+        number, unit = _split(text, "time")
+        unit_factor = TIME_UNITS.get(unit) or TIME_UNITS.get(unit.lower())
+        if unit_factor is None:
+            known = ", ".join(sorted(set(TIME_UNITS) - {"μs"}, key=TIME_UNITS.__getitem__))
+            raise ValueError(f"{text!r} has an unknown time unit {unit!r} (known: {known})")
+        factor = unit_factor
+    seconds = _check_number(number * factor, text)
+    if seconds < _SHORTEST_S:
+        raise ValueError(f"{text!r} is less than one nanosecond")
+    return seconds
 
 
 def parse_memory(text: str | Number) -> int:
@@ -127,7 +144,7 @@ _PLURAL = {"time": "times", "memory": "memories"}
 
 
 def _unit_kind(text: str, spec: str) -> str:
-    match = _QUANTITY.match(text)
+    match = _match(text, "budget")
     if match is None:
         raise ValueError(f"{spec!r} is not a budget: {text!r} is not a quantity (e.g. {_EXAMPLE['budget']})")
     unit = match.group("unit")
@@ -151,7 +168,7 @@ def parse_budget_spec(text: str | Number) -> tuple[float | None, int | None]:
     _reject_non_numbers(text, "budget")
     if not isinstance(text, str):
         return parse_time(text), None
-    parts = [part.strip() for part in text.split(",")]
+    parts = [part.strip() for part in _short(text, "budget").split(",")]
     if not 1 <= len(parts) <= 2 or not all(parts):
         raise ValueError(f"{text!r} is not a budget: give one time and/or one memory, e.g. '300s, 500MB'")
     seconds: float | None = None

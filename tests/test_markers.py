@@ -132,6 +132,35 @@ def test_bad_marker_fails_collection_of_that_test(
         assert fragment in output, (fragment, output)
 
 
+@pytest.mark.parametrize(
+    ("conftest", "pyproject", "marker"),
+    [
+        ("", '[tool.perfgate.targets]\nmemory_usage = "1s"\n', "performance"),
+        ("", '[tool.perfgate.targets]\nmemory_usage = "1s"\n', 'performance(stat="max")'),
+        ('del targets["memory_usage"]', "", "performance"),
+    ],
+)
+def test_a_performance_test_without_any_budget_fails_its_collection(
+    pytester: pytest.Pytester, conftest: str, pyproject: str, marker: str
+) -> None:
+    if conftest:
+        pytester.makeconftest(f"def pytest_perfgate_targets(config, targets):\n    {conftest}\n")
+    if pyproject:
+        pytester.makepyprojecttoml(pyproject)
+    pytester.makepyfile(
+        f"import pytest\n\n@pytest.mark.{marker}\ndef test_bare(): pass\n\ndef test_plain(): pass\n"
+    )
+    result = pytester.runpytest("--continue-on-collection-errors")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_bare: no budget of any kind: the marker names no target, time or memory, and the "
+            "'memory_usage' target gives no memory budget"
+        ]
+    )
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
 def test_bad_marker_interrupts_like_any_collection_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

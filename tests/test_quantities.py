@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from hypothesis import given
+from generated import SPEC, TEXT, quotes
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_perfgate import parse_memory, parse_time
@@ -161,3 +163,51 @@ def test_parse_fraction_errors_quote_the_text(text: object, message: str) -> Non
 def test_format_ratio() -> None:
     assert format_ratio(1.3241) == "1.32x"
     assert format_ratio(None) == "-"
+
+
+@pytest.mark.parametrize("parse", [parse_time, parse_memory, parse_budget_spec])
+@pytest.mark.parametrize(
+    "text", ["1" + " " * 40000 + "!", "1" * 40000 + "!", "1." + "1" * 40000 + "x", "1 " + "a" * 40000 + "1"]
+)
+def test_long_text_is_refused_at_once(parse: object, text: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ValueError) as error:
+        parse(text)  # type: ignore[operator]
+    assert time.perf_counter() - started < 0.5  # was 7 s: the regex backtracked quadratically
+    assert f"... ({len(text)} characters) is too long" in str(error.value)
+    assert repr(text[:30]) in str(error.value)
+
+
+def test_the_longest_accepted_text_is_100_characters() -> None:
+    assert parse_time(" " * 95 + "1 ms") == pytest.approx(0.001)
+    with pytest.raises(ValueError, match="too long"):
+        parse_time(" " * 97 + "1 ms")
+
+
+@pytest.mark.parametrize("value", [1e-10, "0.5ns", 5e-324, "1e-300 h"])
+def test_a_time_under_a_nanosecond_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="less than one nanosecond"):
+        parse_time(value)  # type: ignore[arg-type]
+
+
+def test_an_integer_too_large_for_a_float_is_a_value_error() -> None:
+    for parse in (parse_time, parse_memory, parse_budget_spec):
+        with pytest.raises(ValueError, match="bits is not a finite quantity"):
+            parse(10**5000)
+
+
+@given(text=st.one_of(SPEC, TEXT, st.text()))
+@settings(max_examples=1000, deadline=None)
+def test_generated_text_is_a_sane_quantity_or_a_value_error_quoting_it(text: str) -> None:
+    for parse in (parse_time, parse_memory, parse_budget_spec):
+        try:
+            value = parse(text)
+        except ValueError as error:
+            assert any(quote in str(error) for quote in quotes(text)), (text, str(error))
+            continue
+        if parse is parse_time:
+            assert 1e-9 <= value <= 1e30  # type: ignore[operator]
+        elif parse is parse_memory:
+            assert isinstance(value, int) and 1 <= value <= 1e30
+        else:
+            assert value != (None, None)

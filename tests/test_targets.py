@@ -77,3 +77,30 @@ def test_parse_table_names_source_and_row() -> None:
         parse_table([("ok", "1s"), ("bad", "1 lightyear")], "pyproject.toml")
     assert "pyproject.toml: target 'bad':" in str(error.value)
     assert "lightyear" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"time": -1}, "time -1 must be greater than zero"),
+        ({"time": 0}, "time 0 must be greater than zero"),
+        ({"time": float("nan")}, "time nan is not a finite quantity"),
+        ({"time": float("inf")}, "time inf is not a finite quantity"),
+        ({"time": 1e-12}, "time 1e-12 is less than one nanosecond"),
+        ({"memory": -1}, "memory -1 must be greater than zero"),
+        ({"memory": 0.25}, "memory 0.25 is less than one byte"),
+        ({"time": "20 parsecs"}, "time '20 parsecs' has an unknown time unit"),
+        ({"time": True}, "time True is not a time"),
+        ({"memory": [1]}, "memory [1] is not a memory"),
+    ],
+)
+def test_budget_validates_itself(kwargs: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ValueError) as error:
+        Budget(**kwargs)  # type: ignore[arg-type]
+    assert fragment in str(error.value)
+
+
+def test_budget_parses_quantity_strings() -> None:
+    assert Budget(time="20ms", memory="1MiB") == Budget(time=0.02, memory=1024**2)
+    assert Budget(time=1).time == 1.0
+    assert Budget(memory=2048.0).memory == 2048

@@ -154,3 +154,62 @@ def test_under_xdist_the_controller_reports_it_once(project: pytest.Pytester) ->
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: perfgate: *{TYPO}"])
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_the_warning_names_the_line_of_the_patterns_key(project: pytest.Pytester) -> None:
+    project.makepyprojecttoml(
+        """
+        [project]
+        description = "gates bench/test_parse.py::test_jsno, a typo"
+
+        [tool.perfgate.tests]
+        # "bench/test_parse.py::test_jsno" = "10s"
+        "bench/test_parse.py::test_jsno_slow" = "10s"
+        "bench/test_parse.py::test_json" = "10s"
+        "bench/test_parse.py::test_jsno" = "10s"
+        """
+    )
+    result = project.runpytest(*quiet())
+    result.assert_outcomes(passed=2, warnings=2)
+    result.stdout.fnmatch_lines(["pyproject.toml:6", "*'bench/test_parse.py::test_jsno_slow' matched no*"])
+    result.stdout.fnmatch_lines(["pyproject.toml:8", f"*{TYPO}"])
+
+
+def test_the_warning_names_the_line_of_the_row_in_the_ini_options(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml(
+        """
+        [tool.pytest.ini_options]
+        addopts = "-p no:randomly"  # test_app.py::test_typo
+        perfgate_tests = [
+            "test_app.py::test_typo_2 = 1s",
+            "test_app.py::test_typo = 1s",
+        ]
+        """
+    )
+    pytester.makepyfile(test_app="def test_real():\n    pass\n")
+    result = pytester.runpytest(*quiet())
+    result.assert_outcomes(passed=1, warnings=2)
+    result.stdout.fnmatch_lines(["pyproject.toml:5", "*'test_app.py::test_typo' matched no*"])
+
+
+def test_the_unmatched_patterns_are_kept_structured(project: pytest.Pytester) -> None:
+    from pytest_perfgate.config.unmatched import UnmatchedPatterns
+
+    found: list[dict[str, object]] = []
+
+    class Spy:
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionfinish(self, session: pytest.Session) -> None:
+            plugin = session.config.pluginmanager.get_plugin("perfgate-unmatched-patterns")
+            assert isinstance(plugin, UnmatchedPatterns)
+            found.extend(item.as_dict() for item in plugin.found)
+
+    project.runpytest(*quiet(), plugins=[Spy()])
+    assert found == [
+        {
+            "pattern": "bench/test_parse.py::test_jsno",
+            "file": str(project.path / "pyproject.toml"),
+            "line": 3,
+            "message": f"perfgate: [tool.perfgate.tests] ({project.path / 'pyproject.toml'}): {TYPO}",
+        }
+    ]

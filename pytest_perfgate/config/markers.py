@@ -74,13 +74,21 @@ def _unknown_target(name: str, targets: Mapping[str, Budget]) -> ValueError:
     return ValueError(f"unknown target {name!r}; known targets: {', '.join(sorted(targets))}")
 
 
+def _no_budget() -> ValueError:
+    """Only a marker naming no budget can leave a test without one (every target row holds one)."""
+    return ValueError(
+        f"no budget of any kind: the marker names no target, time or memory, and the "
+        f"{DEFAULT_MEMORY_TARGET!r} target gives no memory budget"
+    )
+
+
 def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | None:
     """The test's gate from its marker or a ``[tool.perfgate.tests]`` pattern; None if it has neither.
 
     A marker that names a budget (a target, a time or a memory) wins over any pattern. A marker
     that names none (a bare ``@pytest.mark.performance``, or one with only ``stat``) takes its
     budget from the longest matching pattern, if there is one. Raises ValueError naming the bad
-    argument or target.
+    argument or target, or saying that the test has no budget of any kind.
     """
     marker = item.get_closest_marker(MARKER)
     targets = settings.targets
@@ -107,7 +115,10 @@ def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | 
         return None
     if target is not None and target not in targets:
         raise _unknown_target(target, targets)
-    return gate_for(settings, time_scale, target, time, memory, stat, origin)
+    gate = gate_for(settings, time_scale, target, time, memory, stat, origin)
+    if gate.time is None and gate.memory is None:
+        raise _no_budget()
+    return gate
 
 
 def pattern_marker(settings: Settings, nodeid: str) -> pytest.MarkDecorator:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from ..quantities import format_memory, format_time, parse_budget_spec, parse_memory, parse_time
 
@@ -12,18 +13,34 @@ __all__ = ["DEFAULT_MEMORY_TARGET", "PERFORMANCE_TARGETS", "Budget", "parse_assi
 
 #: The target whose memory budget holds every performance test without a memory budget of its own.
 DEFAULT_MEMORY_TARGET = "memory_usage"
+_T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+def _checked(name: str, parse: Callable[[Any], _T], value: object) -> _T:
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise ValueError(f"{name} {error}") from None
+
+
+@dataclass(frozen=True, init=False)
 class Budget:
-    """What a test must stay under: seconds of the compared statistic and/or bytes of peak memory."""
+    """What a test must stay under: seconds of the compared statistic and/or bytes of peak memory.
 
-    time: float | None = None
-    memory: int | None = None
+    Validated when made, with the rules of every other source: ``Budget(time="20ms")`` and
+    ``Budget(time=0.02)`` are the same budget; zero, negative, NaN or infinite values are a ValueError.
+    """
 
-    def __post_init__(self) -> None:
-        if self.time is None and self.memory is None:
+    time: float | None
+    memory: int | None
+
+    def __init__(self, time: float | str | None = None, memory: int | float | str | None = None) -> None:
+        seconds = None if time is None else _checked("time", parse_time, time)
+        size = None if memory is None else _checked("memory", parse_memory, memory)
+        if seconds is None and size is None:
             raise ValueError("a budget needs a time, a memory, or both")
+        object.__setattr__(self, "time", seconds)
+        object.__setattr__(self, "memory", size)
 
     @classmethod
     def parse(cls, value: object) -> Budget:
@@ -33,15 +50,11 @@ class Budget:
         if isinstance(value, Mapping):
             unknown = set(value) - {"time", "memory"}
             if unknown:
-                raise ValueError(f"{dict(value)!r} has unknown keys {sorted(unknown)}; use time and memory")
-            time = value.get("time")
-            memory = value.get("memory")
-            if time is None and memory is None:
+                names = sorted(map(str, unknown))
+                raise ValueError(f"{dict(value)!r} has unknown keys {names}; use time and memory")
+            if value.get("time") is None and value.get("memory") is None:
                 raise ValueError(f"{dict(value)!r} gives neither a time nor a memory")
-            return cls(
-                time=None if time is None else parse_time(time),
-                memory=None if memory is None else parse_memory(memory),
-            )
+            return cls(time=value.get("time"), memory=value.get("memory"))
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             seconds, size = parse_budget_spec(value)
             return cls(time=seconds, memory=size)

@@ -1,10 +1,5 @@
-"""Machine speed: scale time budgets by ``reference_score`` / this machine's score.
-
-The budgets were written on some machine; ``perfgate calibrate`` there prints its score, which goes
-into ``[tool.perfgate] reference_score``. Each session (each xdist worker) measures this machine's
-score once, in about 0.2 s, and multiplies every time budget by reference_score / score (a machine
-half as fast gets budgets twice as long), on top of ``scale``.
-"""
+"""Machine speed: time budgets scaled by ``reference_score`` / this machine's score, measured once per
+session (each xdist worker), on top of ``scale``."""
 
 from __future__ import annotations
 
@@ -26,7 +21,11 @@ def machine_factor(reference_score: float, score: float) -> float:
 
 
 def time_scale(config: pytest.Config, settings: Settings) -> float:
-    """``scale`` x the machine factor (measured now when ``reference_score`` is set)."""
+    """``scale`` x the machine factor (measured now when ``reference_score`` is set).
+
+    ``perfgate calibrate`` on the machine the budgets were written on prints its score, which goes
+    into ``[tool.perfgate] reference_score``; a machine half as fast gets budgets twice as long.
+    """
     if settings.reference_score is None or settings.mode == "off":
         return settings.scale
     score = machine_score(SESSION_SCORE_S)

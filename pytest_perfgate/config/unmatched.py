@@ -1,20 +1,6 @@
-"""``[tool.perfgate.tests]`` patterns that matched no collected test: a typo must not silently gate nothing.
-
-A pattern is checked against every collected test *before* ``-k``, ``-m`` and ``--deselect``
-remove any (this plugin's ``pytest_collection_modifyitems`` runs first), so deselection never makes
-a pattern look unused. Nor does a narrower run: a pattern is only checked when everything it can
-match lies under where collection started (the paths or node ids on the command line, else
-``testpaths``, else the invocation directory). ``pytest tests/unit`` says nothing about a
-``benchmarks/*`` pattern, a project whose ``testpaths`` leave out ``benchmarks/`` is not warned on
-every plain ``pytest`` run, and a pattern that starts with a wildcard is only checked when the whole
-rootdir is collected. ``--lf`` collects only some files, so nothing is checked then. Under
-pytest-xdist the workers collect, so each sends its answer back in its ``workeroutput`` and the
-controller reports the patterns that no worker matched.
-
-An unmatched pattern is a line in the ``perfgate`` terminal section and a
-:class:`PerfgatePatternWarning` located at the pattern's line in its file; where a warnings filter
-makes it an error (``-W error::pytest.PytestWarning``) the run stops with a usage error.
-"""
+"""``[tool.perfgate.tests]`` patterns that matched no collected test in the part of the project a run
+collected: a warning at the pattern's line, a line in the ``perfgate`` section, and a usage error under
+``-W error``."""
 
 from __future__ import annotations
 
@@ -27,11 +13,11 @@ from typing import Any
 import pytest
 
 from ..runtest import session as keys
-from .settings import Settings, TestPattern
+from .patterns import TestPattern, literal_prefix
+from .settings import Settings
 
 #: Where an xdist worker puts the patterns it found unmatched.
 WORKEROUTPUT_KEY = "perfgate_unmatched_patterns"
-_GLOB_CHARACTERS = "*?["
 
 
 class PerfgatePatternWarning(pytest.PytestWarning):
@@ -61,8 +47,7 @@ def in_scope(pattern: str, prefixes: Sequence[str]) -> bool:
     What a pattern can match is bounded by its text up to the first wildcard: ``bench/test_a.py::*``
     lies in ``bench``; ``*::test_x`` can lie anywhere, so only a run of the whole rootdir checks it.
     """
-    end = min((pattern.find(c) for c in _GLOB_CHARACTERS if c in pattern), default=len(pattern))
-    literal = pattern[:end]
+    literal = literal_prefix(pattern)
     return any(
         prefix == "" or literal == prefix or literal.startswith((prefix + "/", prefix + "::"))
         for prefix in prefixes
@@ -70,7 +55,11 @@ def in_scope(pattern: str, prefixes: Sequence[str]) -> bool:
 
 
 def unmatched(patterns: Sequence[TestPattern], nodeids: Sequence[str], config: pytest.Config) -> list[str]:
-    """The patterns (in scope of this run) that match none of ``nodeids``."""
+    """The patterns (in scope of this run) that match none of ``nodeids``.
+
+    ``nodeids`` are every collected test, before ``-k``, ``-m`` and ``--deselect`` remove any, so
+    deselection never makes a pattern look unused. ``--lf`` collects only some files: nothing is checked.
+    """
     if config.getoption("lf", False):
         return []
     prefixes = narrowed_to(config)
@@ -83,37 +72,28 @@ def unmatched(patterns: Sequence[TestPattern], nodeids: Sequence[str], config: p
 
 @dataclass(frozen=True)
 class Unmatched:
-    """A pattern that matched no collected test, where it was written, and the message."""
+    """A pattern that matched no collected test, where it was written (file "" and line None when not
+    known), and the message."""
 
     pattern: str
     path: str
-    line: int
+    line: int | None
     message: str
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "file": self.path, "line": self.line, "message": self.message}
 
-def _line_of(pattern: str, path: str) -> int:
-    """The line of ``path`` that writes ``pattern`` (1-based), or 1."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return 1
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern in line:
-            return number
-    return 1
+
+def message(row: TestPattern) -> str:
+    """The text of the warning for a pattern that matched no collected test."""
+    return f"perfgate: {row.source}: pattern {row.pattern!r} matched no collected test"
 
 
 def describe(settings: Settings, names: Sequence[str]) -> list[Unmatched]:
     """Each unmatched pattern with its source file, line and message."""
     rows = {row.pattern: row for row in settings.tests}
-    found = []
-    for name in names:
-        row = rows.get(name)
-        source = row.source if row else "[tool.perfgate.tests]"
-        path = row.path if row else ""
-        message = f"perfgate: {source}: pattern {name!r} matched no collected test"
-        found.append(Unmatched(name, path, _line_of(name, path) if path else 1, message))
-    return found
+    found = (rows[name] for name in names if name in rows)
+    return [Unmatched(row.pattern, row.path, row.line, message(row)) for row in found]
 
 
 def warn(found: Sequence[Unmatched]) -> None:
@@ -125,7 +105,7 @@ def warn(found: Sequence[Unmatched]) -> None:
                 PerfgatePatternWarning(item.message),
                 PerfgatePatternWarning,
                 filename=item.path or "pyproject.toml",
-                lineno=item.line,
+                lineno=item.line or 1,
                 module="pytest_perfgate",
             )
         except PerfgatePatternWarning:
@@ -133,11 +113,17 @@ def warn(found: Sequence[Unmatched]) -> None:
 
 
 class UnmatchedPatterns:
-    """Plugin registered on every process: finds unmatched patterns where collection happens."""
+    """Plugin registered on every process: finds unmatched patterns where collection happens.
+
+    Under pytest-xdist the workers collect, so each sends its answer back in its ``workeroutput`` and
+    the controller reports the patterns that no worker matched.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.worker_answers: list[list[str]] = []
+        #: The unmatched patterns found in this run, structured (pattern, file, line, message).
+        self.found: list[Unmatched] = []
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -164,6 +150,6 @@ class UnmatchedPatterns:
             self._report(session.config, [name for name in first if all(name in other for other in others)])
 
     def _report(self, config: pytest.Config, names: Sequence[str]) -> None:
-        found = describe(self.settings, names)
-        config.stash[keys.UNMATCHED_PATTERNS] = [item.message for item in found]
-        warn(found)
+        self.found = describe(self.settings, names)
+        config.stash[keys.UNMATCHED_PATTERNS] = [item.message for item in self.found]
+        warn(self.found)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from abc import ABC, abstractmethod
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..config.patterns import matches_part as matches
 from ..measure.machine import Machine
 from ..record import Record
 from ..stats.summary import statistic
@@ -21,8 +21,6 @@ from .redact import redact
 
 #: Where ``--perfgate-history`` without a URL and ``perfgate history`` without ``--db`` look.
 DEFAULT_PATH = Path(".perfgate") / "history.sqlite"
-
-_GLOB = re.compile(r"[*?\[]")
 
 
 class HistoryError(Exception):
@@ -97,14 +95,6 @@ class Run:
         if self.branch:
             text += f" ({self.branch})"
         return text
-
-
-def matches(nodeid: str, pattern: str | None) -> bool:
-    """A test pattern: a part of the node id (``test_write[a-b]``), or a glob (``*``, ``?``,
-    ``[...]``) matching the node id or its end (``test_parse.py::*``)."""
-    if pattern is None or pattern in nodeid:
-        return True
-    return bool(_GLOB.search(pattern)) and fnmatch.fnmatchcase(nodeid, "*" + pattern)
 
 
 def like_patterns(pattern: str) -> tuple[str, str]:

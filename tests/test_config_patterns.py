@@ -1,4 +1,5 @@
-"""``[tool.perfgate.tests]`` patterns: what they match, which one wins, and bad rows."""
+"""Node-id patterns: what ``[tool.perfgate.tests]`` rows and ``perfgate history --test`` match, which
+row wins, and bad rows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_perfgate.config.settings import Settings, TestPattern, node_scopes
+from pytest_perfgate.config.patterns import TestPattern, glob_matches, matches_part, node_scopes
+from pytest_perfgate.config.settings import Settings
 from pytest_perfgate.config.targets import Budget
 
 
@@ -176,3 +178,30 @@ def test_the_lookup_is_the_longest_matching_pattern(patterns: list[str], nodeid:
     matching = [candidate for candidate in rows if candidate.matches(nodeid)]
     expected = max(matching, key=lambda candidate: len(candidate.pattern), default=None)
     assert Settings(tests=rows).pattern_for(nodeid) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "anchored", "leading_wildcard"),
+    [
+        ("test_x.py::*", "tests/test_x.py::test_y", False, True),
+        ("*::test_?", "a/test_x.py::test_y", True, True),
+        ("test_y[a-b]", "a/test_x.py::test_y[a-b]", False, True),
+        ("test_y[a-b]", "a/test_x.py::test_ya", False, True),
+        ("a/*", "a/test_x.py::test_y", True, True),
+        ("b/*", "a/test_x.py::test_y", False, False),
+    ],
+)
+def test_a_leading_wildcard_matches_the_end_of_the_text(
+    pattern: str, text: str, anchored: bool, leading_wildcard: bool
+) -> None:
+    assert glob_matches(pattern, text) is anchored
+    assert glob_matches(pattern, text, leading_wildcard=True) is leading_wildcard
+
+
+@given(pattern=st.lists(_PARTS, min_size=1, max_size=6).map("".join), nodeid=_NODEIDS)
+@settings(max_examples=300, deadline=None)
+def test_searching_is_a_part_of_the_node_id_or_a_glob_matching_its_end(pattern: str, nodeid: str) -> None:
+    """The definition ``perfgate history --test`` had, with brackets also read literally (as rows are)."""
+    as_glob = any(fnmatch.fnmatchcase(nodeid, "*" + text) for text in (pattern, pattern.replace("[", "[[]")))
+    expected = pattern in nodeid or (any(c in pattern for c in "*?[") and as_glob)
+    assert matches_part(nodeid, pattern) is expected
