@@ -190,10 +190,15 @@ def test_targets_from_every_source_override_name_by_name(pytester: pytest.Pytest
             pass
         """
     )
-    result = pytester.runpytest("--junitxml=junit.xml", "--perfgate-target", "by_option = 7s")
+    # Which budget applies, not whether an empty body meets it: on a busy machine one call of it
+    # under memory tracing can take longer than 100 ms, so over budget only warns here.
+    result = pytester.runpytest(
+        "--junitxml=junit.xml", "--perfgate-target", "by_option = 7s", "--perfgate-mode=warn"
+    )
     result.assert_outcomes(passed=7)
     result.stdout.fnmatch_lines(["perfgate: *targets=9*"])
     cases = junit_properties(pytester.path / "junit.xml")
+    assert {case["perfgate.verdict"] for case in cases.values()} <= {"pass", "warn"}
     budgets = {
         name: cases[f"test_it[{name}]"].get("perfgate.time.budget_s")
         for name in (
