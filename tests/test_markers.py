@@ -37,7 +37,9 @@ def test_dash_m_selects_performance_tests(pytester: pytest.Pytester) -> None:
         def test_plain(): pass
         """
     )
-    result = pytester.runpytest("-m", "performance", "-v")
+    # Selection, not whether an empty body meets 100 ms: on a busy machine one call of it under
+    # memory tracing can take longer, so over budget only warns here.
+    result = pytester.runpytest("-m", "performance", "-v", "--perfgate-mode=warn")
     result.assert_outcomes(passed=4, deselected=1)
     result.stdout.no_fnmatch_line("*test_plain PASSED*")
 
