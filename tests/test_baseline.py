@@ -11,6 +11,8 @@ import pytest
 from helpers import junit_properties
 from pytest_perfgate.baseline import BaselineError, BaselineTime, compare, load, parse
 
+pytestmark = pytest.mark.timing_sensitive
+
 SLEEPS = """
 import time
 import pytest

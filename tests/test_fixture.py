@@ -42,6 +42,7 @@ def test_call_returns_the_result_and_measurement_holds_the_figures(pytester: pyt
     pytester.runpytest(*FAST).assert_outcomes(passed=1)
 
 
+@pytest.mark.timing_sensitive
 def test_pedantic_takes_fixed_rounds_and_setup(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -112,6 +113,7 @@ def test_benchmark_marker_options_and_flags_apply(pytester: pytest.Pytester) -> 
     pytester.runpytest("--benchmark-min-rounds=11", "--benchmark-max-time=0.000001").assert_outcomes(passed=2)
 
 
+@pytest.mark.timing_sensitive
 def test_over_budget_fails_in_the_call_phase_with_the_message(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -155,6 +157,7 @@ def test_memory_over_budget_message(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*perfgate: budget: memory 8* MiB > budget 1 MiB (8.0?x)*"])
 
 
+@pytest.mark.timing_sensitive
 def test_plain_benchmark_tests_are_gated_on_its_statistics(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -180,6 +183,7 @@ def test_plain_benchmark_tests_are_gated_on_its_statistics(pytester: pytest.Pyte
     assert "not measured" in fast["memory"]["reason"]  # type: ignore[index]
 
 
+@pytest.mark.timing_sensitive
 def test_tests_without_a_fixture_are_timed_as_one_call_under_tracing(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -255,6 +259,7 @@ def test_a_failing_test_keeps_its_outcome_and_is_not_recorded_as_a_pass(
     assert "KeyError" in record_of(pytester, "test_raises_before")["reason"]  # type: ignore[operator]
 
 
+@pytest.mark.timing_sensitive
 def test_warn_mode_reports_without_failing(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -298,6 +303,7 @@ def test_off_mode_measures_nothing_beyond_the_test(pytester: pytest.Pytester) ->
     assert "perfgate.time.value_s" not in cases["test_body"]
 
 
+@pytest.mark.timing_sensitive
 def test_scale_turns_a_fail_into_a_pass(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -315,6 +321,7 @@ def test_scale_turns_a_fail_into_a_pass(pytester: pytest.Pytester) -> None:
     pytester.runpytest("--perfgate-scale=20").assert_outcomes(passed=1)
 
 
+@pytest.mark.timing_sensitive
 def test_scaled_budget_shows_the_factor(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -267,6 +267,7 @@ PYTEST_MEMRAY = """
 """
 
 
+@pytest.mark.timing_sensitive
 def test_pytest_memray_marker_on_a_perfgate_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(PYTEST_MEMRAY)
     result = pytester.runpytest("--junitxml=junit.xml")
