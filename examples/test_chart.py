@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from trading.chart import downsample_minmax
 from trading.data import OHLCV
-from trading.indicators import FloatArray, sma
+from trading.indicators import sma
 
 
 def test_one_year_fits_in_a_thousand_points_with_its_extremes(one_year_candles: OHLCV) -> None:
@@ -56,24 +53,3 @@ def test_bad_arguments_are_rejected() -> None:
         downsample_minmax(np.ones(10), max_points=10.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="one-dimensional"):
         downsample_minmax(np.ones((10, 10)))
-
-
-@settings(deadline=None, max_examples=100)
-@given(
-    values=hnp.arrays(
-        np.float64,
-        st.integers(1, 3_000),
-        elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)),
-    ),
-    max_points=st.integers(2, 400),
-)
-def test_bound_order_and_bucket_extremes(values: FloatArray, max_points: int) -> None:
-    chart = downsample_minmax(values, max_points)
-    assert len(chart.bars) <= max_points
-    assert (np.diff(chart.bars) > 0).all()
-    np.testing.assert_array_equal(chart.values, values[chart.bars])
-    defined = ~np.isnan(values)
-    if defined.any():
-        assert np.nanmin(values) in chart.values and np.nanmax(values) in chart.values
-    else:
-        assert len(chart.bars) == 0

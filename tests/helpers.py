@@ -22,3 +22,8 @@ def search_output(output: str, pattern: str) -> re.Match[str]:
     match = re.search(pattern, output, re.MULTILINE)
     assert match is not None, f"{pattern!r} not found in:\n{output}"
     return match
+
+
+def without_contention(notes: list[str]) -> list[str]:
+    """A record's notes less the ``contention:`` note that a busy machine adds to any measurement."""
+    return [note for note in notes if not note.startswith("contention:")]

@@ -12,6 +12,8 @@ from helpers import junit_properties
 from pytest_perfgate.reports.reader import ReportError
 from pytest_perfgate.verdict.baseline import load
 
+pytestmark = pytest.mark.timing_sensitive
+
 SLEEPS = """
 import time
 import pytest

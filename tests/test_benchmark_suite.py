@@ -121,6 +121,7 @@ def test_without_a_table_the_suite_is_untouched(suite: pytest.Pytester) -> None:
     assert set(benchmarks(suite.path / "plain.json")) == set(GATED)
 
 
+@pytest.mark.timing_sensitive
 def test_a_pyproject_table_gates_the_suite_and_keeps_its_outputs(suite: pytest.Pytester) -> None:
     suite.runpytest(*FAST, "--benchmark-json=plain.json").assert_outcomes(passed=6)
     suite.makepyprojecttoml(BUDGETS)
@@ -169,6 +170,7 @@ def test_performance_marker_selects_the_gated_tests(suite: pytest.Pytester) -> N
     )
 
 
+@pytest.mark.timing_sensitive
 def test_autosave_and_compare_keep_working(suite: pytest.Pytester) -> None:
     storage = f"--benchmark-storage=file://{suite.path / 'store'}"
     suite.runpytest(*FAST, storage, "--benchmark-autosave").assert_outcomes(passed=6)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sysconfig
 from dataclasses import replace
 from pathlib import Path
@@ -261,3 +262,51 @@ def test_console_script_is_installed(pytester: pytest.Pytester) -> None:
     assert result.ret == 2
     assert result.errlines == [f"perfgate show: error: {pytester.path / 'missing.json'}: no such file"]
     assert json.loads(report.read_text())["schema"] == "pytest-perfgate/1"
+
+
+# -- a reader that leaves early (``perfgate show R | head -1``) -----------------------------------
+
+
+def perfgate_script() -> str:
+    script = shutil.which("perfgate", path=sysconfig.get_path("scripts"))
+    assert script is not None, "the perfgate console script is not installed next to this Python"
+    return script
+
+
+def run_with_reader_leaving(args: list[str], lines_read: int) -> tuple[int, list[str], str]:
+    """Run the script into a pipe, read ``lines_read`` lines, close it; exit status, lines, stderr."""
+    process = subprocess.Popen(
+        [perfgate_script(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    read = [process.stdout.readline() for _ in range(lines_read)]
+    process.stdout.close()
+    err = process.stderr.read()
+    return process.wait(timeout=60), read, err
+
+
+def long_report(tmp_path: Path, name: str, value: float) -> str:
+    """A report whose table is far longer than a pipe holds (64 KiB), so writing it must block."""
+    tests = [record(f"tests/test_many.py::test_{i:04d}[{'x' * 60}]", value=value) for i in range(1_000)]
+    return write(tmp_path / name, report_of(*tests))
+
+
+@pytest.mark.parametrize(
+    ("long", "lines_read"),
+    [(False, 0), (True, 1)],
+    ids=["reader-gone-before-any-output", "head-1-of-a-long-table"],
+)
+def test_show_into_a_pipe_closed_early_exits_quietly(tmp_path: Path, long: bool, lines_read: int) -> None:
+    path = long_report(tmp_path, "r.json", 0.01) if long else write(tmp_path / "r.json", sample_report())
+    status, read, err = run_with_reader_leaving(["show", path], lines_read)
+    assert (status, err) == (0, "")
+    assert read == [f"perfgate report {path}\n"][:lines_read]
+
+
+@pytest.mark.parametrize(("new_value", "status"), [(0.02, 1), (0.01, 0)], ids=["slower", "same"])
+def test_compare_into_a_pipe_closed_early_keeps_its_exit_status(
+    tmp_path: Path, new_value: float, status: int
+) -> None:
+    old = long_report(tmp_path, "old.json", 0.01)
+    new = long_report(tmp_path, "new.json", new_value)
+    assert run_with_reader_leaving(["compare", old, new], 1)[::2] == (status, "")

@@ -12,6 +12,8 @@ from pytest_perfgate.gates.compare import Comparison, Pairs, calibrate_iteration
 from pytest_perfgate.measure.memory import MemoryResult
 from pytest_perfgate.measure.sampling import CallSampler
 
+pytestmark = pytest.mark.timing_sensitive
+
 PROJECT = """
 import pytest
 

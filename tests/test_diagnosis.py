@@ -59,6 +59,7 @@ def records(path: Path) -> dict[str, dict[str, Any]]:
     }
 
 
+@pytest.mark.timing_sensitive
 def test_an_over_budget_test_names_its_slow_helper(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app=SLEEPY)
     result = pytester.runpytest("--junitxml=junit.xml", "-k", "sleepy or quick")
@@ -84,6 +85,7 @@ def test_an_over_budget_test_names_its_slow_helper(pytester: pytest.Pytester) ->
     assert found["test_quick"]["time"]["cpu_s"] is not None
 
 
+@pytest.mark.timing_sensitive
 def test_cpu_time_tells_computing_from_waiting(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app=SLEEPY)
     result = pytester.runpytest("--junitxml=junit.xml", "-k", "sleepy or busy")

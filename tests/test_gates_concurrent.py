@@ -8,6 +8,8 @@ import pytest
 
 from helpers import junit_properties
 
+pytestmark = pytest.mark.timing_sensitive
+
 WORKLOADS = """
 import threading
 import time

@@ -8,6 +8,8 @@ import pytest
 
 from helpers import junit_properties
 
+pytestmark = pytest.mark.timing_sensitive
+
 WORKLOADS = """
 def pairs(xs):
     count = 0

@@ -37,6 +37,7 @@ def test_machine_factor() -> None:
         machine_factor(1000, 0)
 
 
+@pytest.mark.timing_sensitive
 def test_reference_score_scales_budgets_and_shows_in_the_header(pytester: pytest.Pytester) -> None:
     pytester.makefile(
         ".toml",

@@ -37,7 +37,9 @@ def test_dash_m_selects_performance_tests(pytester: pytest.Pytester) -> None:
         def test_plain(): pass
         """
     )
-    result = pytester.runpytest("-m", "performance", "-v")
+    # Selection, not whether an empty body meets 100 ms: on a busy machine one call of it under
+    # memory tracing can take longer, so over budget only warns here.
+    result = pytester.runpytest("-m", "performance", "-v", "--perfgate-mode=warn")
     result.assert_outcomes(passed=4, deselected=1)
     result.stdout.no_fnmatch_line("*test_plain PASSED*")
 
@@ -56,9 +58,12 @@ def test_pytestmark_and_closest_marker_wins(pytester: pytest.Pytester) -> None:
         def test_own_marker(): pass
         """
     )
-    result = pytester.runpytest("--junitxml=junit.xml")
+    # Which budget applies, not whether an empty body meets it: on a busy machine one call of it
+    # under memory tracing can take longer than 100 ms, so over budget only warns here.
+    result = pytester.runpytest("--junitxml=junit.xml", "--perfgate-mode=warn")
     result.assert_outcomes(passed=2)
     cases = junit_properties(pytester.path / "junit.xml")
+    assert {case["perfgate.verdict"] for case in cases.values()} <= {"pass", "warn"}
     assert cases["test_module_level"]["perfgate.target"] == "ui_response"
     assert cases["test_module_level"]["perfgate.time.budget_s"] == "0.1"
     assert "perfgate.target" not in cases["test_own_marker"]

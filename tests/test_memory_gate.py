@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from helpers import junit_properties
+from helpers import junit_properties, without_contention
 from pytest_perfgate.measure import memory
 
 MiB = 1024**2
@@ -267,6 +267,7 @@ PYTEST_MEMRAY = """
 """
 
 
+@pytest.mark.timing_sensitive
 def test_pytest_memray_marker_on_a_perfgate_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(PYTEST_MEMRAY)
     result = pytester.runpytest("--junitxml=junit.xml")
@@ -281,8 +282,9 @@ def test_pytest_memray_marker_on_a_perfgate_test(pytester: pytest.Pytester) -> N
             for note in found[name]["notes"]
         ), found[name]["notes"]
     assert found["test_plain"]["memory"]["backend"] == "memray"
-    assert found["test_plain"]["notes"] == []
-    assert found["test_benchmark"]["notes"] == [
+    # A busy machine adds a contention note to any test; no other note may appear.
+    assert without_contention(found["test_plain"]["notes"]) == []
+    assert without_contention(found["test_benchmark"]["notes"]) == [
         "pytest-memray traces this test (@pytest.mark.limit_memory): "
         "its times were taken under memray's tracing"
     ]

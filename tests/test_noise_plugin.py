@@ -11,6 +11,8 @@ import pytest
 
 from helpers import junit_properties
 
+pytestmark = pytest.mark.timing_sensitive
+
 
 def records(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
     cases = junit_properties(pytester.path / "junit.xml")

@@ -29,6 +29,7 @@ def test_annotate_ignores_objects_without_extra_info() -> None:
     assert holder.extra_info["perfgate_verdict"] == "pass"
 
 
+@pytest.mark.timing_sensitive
 def test_benchmark_json_carries_budget_and_verdict(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -7,6 +7,7 @@ import pytest
 from helpers import junit_properties
 
 
+@pytest.mark.timing_sensitive
 def test_over_budget_fails_and_under_budget_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
