@@ -1,19 +1,13 @@
 """``perfgate.concurrent``: a call's median time alone, then with ``workers`` copies running at once.
 
-Workers are threads or spawned processes, each of which calls the function once to warm up. Worker
-0 finds how many calls make a batch of at least :data:`BATCH_S`; then rounds alternate: worker 0
-times one batch alone, then every worker times one batch at once (released together). The slowdown
-is the median over the rounds of (median batch together / batch alone), so a change of load elsewhere
-touches both sides of a ratio alike.
-
-Contention. Each batch is judged on its wall time less the time its thread sat runnable while other
-processes had the CPU (the kernel's run-queue wait, as the time gate takes it out); the wait the
-workers cause each other beyond the cores stays in. What is left is CPU time plus time blocked on the
-GIL, locks or I/O: a GIL-bound loop still shows its slowdown, a neighbour's load does not. Over the
-limit, the same workers time a GIL-free reference (zlib) side by side: where even that runs slower
-(cores that share hardware: SMT siblings, a shared clock, memory bandwidth) and explains the
-slowdown, or where the machine was so busy that a lock holder's lost time could explain it, the
-verdict is a warning that says so, not a failure. The message names what the gate saw of the machine.
+Rounds alternate one batch of worker 0 alone with one batch of every worker at once; the slowdown is
+the median over the rounds of (median batch together / batch alone). Contention: each batch is judged
+on wall time less the run-queue wait other processes caused (the time gate's correction; the wait the
+workers cause each other beyond the cores stays in), which leaves CPU time and time blocked on the
+GIL, locks or I/O: a GIL-bound loop still fails, a neighbour's load does not count. Over the limit is
+a warning, not a failure, when a GIL-free reference (zlib) run side by side by the same workers is as
+slow (cores sharing hardware: SMT siblings, a clock, memory bandwidth), or when the machine was busy
+and taking every worker's wait out of each (a lock or GIL holder passes its wait on) brings it within.
 """
 
 from __future__ import annotations
@@ -30,12 +24,12 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
-from ..measure.contention import CONTENDED, Span, release_run_queue
-from ..measure.loops import autorange, watched_loop
+from ..measure.contention import CONTENDED, Span, Watch, release_run_queue
+from ..measure.loops import autorange
 from ..quantities import format_time
 from ..verdict import GateFigures
 from . import arguments
@@ -96,6 +90,9 @@ class ConcurrentResult:
     #: The same slowdown on the wall clock (nothing taken out) and on CPU time.
     wall_slowdown: float | None = None
     cpu_slowdown: float | None = None
+    #: The slowdown with the workers' share of waiting for a CPU also taken out of the time each was
+    #: blocked (a lock or GIL holder that waits passes its wait on): a lower bound on a busy machine.
+    least_slowdown: float | None = None
     #: The reference work's slowdown side by side on this machine (measured when over the limit).
     machine_slowdown: float | None = None
     load: Load | None = None
@@ -152,12 +149,12 @@ class ConcurrentResult:
                 f"share hardware: SMT siblings, a clock or memory bandwidth), so {limit:g}x cannot be told "
                 f"apart here; beyond the machine's own slowdown the code's is {slowdown / machine:.2f}x"
             )
-        factor = self.load.factor if self.load else 1.0
-        if factor > CONTENDED and slowdown <= factor * limit:
+        least = self.least_slowdown
+        if self.load is not None and self.load.busy and least is not None and least <= limit:
             return (
-                f"the machine was too busy to judge (other processes' load made the rounds {factor:.2f}x "
-                f"longer; a lock or GIL holder that waits for a CPU passes that wait on, beyond what "
-                f"was taken out)"
+                f"the machine was too busy to judge (other processes' load made the rounds "
+                f"{self.load.factor:.2f}x longer; a lock or GIL holder that waits for a CPU passes its "
+                f"wait on, and with that taken out too the slowdown is {least:.2f}x)"
             )
         return ""
 
@@ -177,6 +174,7 @@ class ConcurrentResult:
             "cores": self.cores,
             "wall_slowdown": None if self.wall_slowdown is None else round(self.wall_slowdown, 4),
             "cpu_slowdown": None if self.cpu_slowdown is None else round(self.cpu_slowdown, 4),
+            "least_slowdown": None if self.least_slowdown is None else round(self.least_slowdown, 4),
             "judged": "wall time less other processes' run-queue wait",
         }
         if self.machine_slowdown is not None:
@@ -260,9 +258,7 @@ def serve(
 ) -> None:
     """A worker's loop: warm up, then answer "calibrate" and "run" commands until told to stop.
 
-    A command names the work (:data:`CODE` or :data:`REFERENCE`). A run "together" first answers
-    "waiting" and starts when the parent says "go" (sent to every worker once all are waiting).
-    Each batch is answered as a :class:`Span` (wall, run-queue wait, CPU time of the worker's thread).
+    A command names the work (:data:`CODE` or :data:`REFERENCE`); a run is answered with its batch.
     """
     works = (call, reference_work)
     try:
@@ -273,15 +269,47 @@ def serve(
                 _, work, target_s = command
                 send(("calibrated", *autorange(works[work], target_s)))
                 continue
-            _, inner, batches, together, work = command
-            if together:
-                send(("waiting",))
-                if receive() is None:
-                    return
-            send(("times", [watched_loop(works[work], inner) for _ in range(batches)]))
+            _, inner, together, work = command
+            span = run_batch(works[work], inner, together, receive, send)
+            if span is None:
+                return
+            send(("times", span))
     except BaseException as error:
         with contextlib.suppress(Exception):  # when the parent is gone, nobody is left to tell
             send(("error", describe_error(error)))
+
+
+def run_batch(
+    call: Callable[[], Any],
+    inner: int,
+    together: bool,
+    receive: Callable[[], Message | None],
+    send: Callable[[Message], None],
+) -> Span | None:
+    """``inner`` calls as a :class:`Span` (wall, run-queue wait, CPU time of this thread).
+
+    Together, it answers "waiting" and starts on the parent's ("go", time); its wall time counts from
+    that time, so a worker kept from starting (by the GIL, a lock) counts that wait as the code's.
+    """
+    watch = Watch(None)
+    released = None
+    if together:
+        send(("waiting",))
+        watch.start()  # blocked until "go": nothing is counted meanwhile but the wall time
+        go = receive()
+        if go is None:
+            return None
+        released = go[1]
+    else:
+        watch.start()
+    for _ in range(inner):
+        call()
+    span = watch.stop()
+    if released is None:
+        return span
+    wall = max(0.0, min(span.wall_s, time.perf_counter() - released))
+    waited = None if span.waited_s is None else min(wall, span.waited_s)
+    return replace(span, wall_s=wall, waited_s=waited)
 
 
 def thread_main(
@@ -471,11 +499,29 @@ class _Rounds:
             value = busy_time(span, self.crowd if together else 1.0)
         return value / self.inner
 
+    def batch_seconds(self, batch: list[Span], figure: str) -> list[float]:
+        """Seconds per call of each worker's batch together.
+
+        "least" also takes out of the time each worker was blocked the share the workers spent waiting
+        for a CPU: a lock or GIL holder that waits passes its wait on to the workers blocked on it.
+        """
+        kept = [busy_time(span, self.crowd) for span in batch]
+        if figure != "least":
+            return [self.seconds(span, True, figure) for span in batch]
+        cpu = [span.cpu_s or 0.0 for span in batch]
+        waited = sum(span.wall_s for span in batch) - sum(kept)
+        share = waited / (waited + sum(cpu)) if waited > 0 else 0.0
+        return [
+            max(used + max(0.0, own - used) * (1 - share), own * 1e-3) / self.inner
+            for own, used in zip(kept, cpu, strict=True)
+        ]
+
     def slowdown(self, figure: str = "judged") -> float:
+        """Median over the rounds of (median batch together / batch alone)."""
         ratios = []
         for alone, together in zip(self.alone, self.together, strict=True):
-            base = self.seconds(alone, False, figure)
-            batch = statistics.median(self.seconds(span, True, figure) for span in together)
+            base = self.seconds(alone, False, "judged" if figure == "least" else figure)
+            batch = statistics.median(self.batch_seconds(together, figure))
             ratios.append(batch / base if base > 0 else math.inf)
         return statistics.median(ratios)
 
@@ -490,27 +536,27 @@ class _Rounds:
 
 
 def _run_alone(pool: _Pool, rounds: _Rounds, work: int = CODE) -> None:
-    pool.send(0, ("run", rounds.inner, 1, False, work))
+    pool.send(0, ("run", rounds.inner, False, work))
     start = time.perf_counter()
-    rounds.alone += pool.expect(0, "times")[1]
+    rounds.alone.append(pool.expect(0, "times")[1])
     rounds.alone_wall += time.perf_counter() - start
 
 
 def _run_together(pool: _Pool, workers: int, rounds: _Rounds, work: int = CODE) -> None:
     for index in range(workers):
-        pool.send(index, ("run", rounds.inner, 1, True, work))
+        pool.send(index, ("run", rounds.inner, True, work))
     for index in range(workers):
         pool.expect(index, "waiting")
     start = time.perf_counter()
     for index in range(workers):
-        pool.send(index, ("go",))
+        pool.send(index, ("go", start))
     replies = [pool.receive(index) for index in range(workers)]
     rounds.together_wall += time.perf_counter() - start
     batch: list[Span] = []
     for index, reply in enumerate(replies):
         if reply[0] == "error":
             raise pool.fail(index, reply[1])
-        batch += reply[1]
+        batch.append(reply[1])
     rounds.together.append(batch)
 
 
@@ -589,6 +635,7 @@ def _result(
         together_batches_s=tuple(together),
         wall_slowdown=rounds.slowdown("wall"),
         cpu_slowdown=rounds.slowdown("cpu"),
+        least_slowdown=rounds.slowdown("least"),
         machine_slowdown=machine,
         load=load,
     )

@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .contention import Span, Watch
-
 
 def time_loop(call: Callable[[], Any], iterations: int) -> float:
     """Wall seconds of ``iterations`` back-to-back calls."""
@@ -17,16 +15,6 @@ def time_loop(call: Callable[[], Any], iterations: int) -> float:
     for _ in loop:
         call()
     return time.perf_counter() - start
-
-
-def watched_loop(call: Callable[[], Any], iterations: int) -> Span:
-    """``iterations`` back-to-back calls as a :class:`Span`: wall seconds, run-queue wait, CPU time."""
-    loop = range(iterations)
-    watch = Watch(None)
-    watch.start()
-    for _ in loop:
-        call()
-    return watch.stop()
 
 
 def autorange(call: Callable[[], Any], target_s: float, limit: int = 10**7) -> tuple[int, float]:
