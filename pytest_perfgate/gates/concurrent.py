@@ -90,8 +90,8 @@ class ConcurrentResult:
     #: The same slowdown on the wall clock (nothing taken out) and on CPU time.
     wall_slowdown: float | None = None
     cpu_slowdown: float | None = None
-    #: The slowdown with the workers' share of waiting for a CPU also taken out of the time each was
-    #: blocked (a lock or GIL holder that waits passes its wait on): a lower bound on a busy machine.
+    #: The slowdown with what a lock or GIL holder waiting for a CPU passes on to the workers blocked
+    #: on it also taken out (see ``_Rounds.batch_seconds``): a lower bound on a busy machine.
     least_slowdown: float | None = None
     #: The reference work's slowdown side by side on this machine (measured when over the limit).
     machine_slowdown: float | None = None
@@ -502,19 +502,20 @@ class _Rounds:
     def batch_seconds(self, batch: list[Span], figure: str) -> list[float]:
         """Seconds per call of each worker's batch together.
 
-        "least" also takes out of the time each worker was blocked the share the workers spent waiting
-        for a CPU: a lock or GIL holder that waits passes its wait on to the workers blocked on it.
+        "least" also takes out what a lock or GIL holder waiting for a CPU passes on to a worker blocked
+        on it: no more than the other workers waited, nor than its blocked time x their waiting share.
         """
-        kept = [busy_time(span, self.crowd) for span in batch]
         if figure != "least":
             return [self.seconds(span, True, figure) for span in batch]
+        kept = [busy_time(span, self.crowd) for span in batch]
         cpu = [span.cpu_s or 0.0 for span in batch]
-        waited = sum(span.wall_s for span in batch) - sum(kept)
-        share = waited / (waited + sum(cpu)) if waited > 0 else 0.0
-        return [
-            max(used + max(0.0, own - used) * (1 - share), own * 1e-3) / self.inner
-            for own, used in zip(kept, cpu, strict=True)
-        ]
+        waits = [span.wall_s - own for span, own in zip(batch, kept, strict=True)]
+        share = sum(waits) / (sum(waits) + sum(cpu)) if sum(waits) > 0 else 0.0
+        least = []
+        for own, used, wait in zip(kept, cpu, waits, strict=True):
+            passed_on = min(sum(waits) - wait, max(0.0, own - used) * share)
+            least.append(max(used, own - passed_on, own * 1e-3) / self.inner)
+        return least
 
     def slowdown(self, figure: str = "judged") -> float:
         """Median over the rounds of (median batch together / batch alone)."""
