@@ -2,12 +2,13 @@
 
 Rounds alternate one batch of worker 0 alone with one batch of every worker at once; the slowdown is
 the median over the rounds of (median batch together / batch alone). Contention: each batch is judged
-on wall time less the run-queue wait other processes caused (the time gate's correction; the wait the
-workers cause each other beyond the cores stays in), which leaves CPU time and time blocked on the
-GIL, locks or I/O: a GIL-bound loop still fails, a neighbour's load does not count. Over the limit is
-a warning, not a failure, when a GIL-free reference (zlib) run side by side by the same workers is as
-slow (cores sharing hardware: SMT siblings, a clock, memory bandwidth), or when the machine was busy
-and taking every worker's wait out of each (a lock or GIL holder passes its wait on) brings it within.
+on wall time (together: from the common start) less the run-queue wait other processes caused (the
+time gate's correction; the wait the workers cause each other beyond the cores stays in), which
+leaves CPU time and time blocked on the GIL, locks or I/O: a GIL-bound loop still fails, a
+neighbour's load does not count. Over the limit is a warning, not a failure, when a GIL-free
+reference (zlib) run side by side by the same workers is as slow (cores sharing hardware: SMT
+siblings, a clock, memory bandwidth), or when the machine was busy and what a lock or GIL holder
+waiting for a CPU passes on to the others could explain it.
 """
 
 from __future__ import annotations
