@@ -230,6 +230,6 @@ def measure(
         ci_low=fit.ci_low,
         ci_high=fit.ci_high,
         confidence=fit.confidence,
-        iterations=tuple(samplers[i].iterations for i in range(len(samplers))),
+        iterations=tuple(sampler.iterations for sampler in samplers),
         load=watch.stop(timed),
     )
