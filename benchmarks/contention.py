@@ -1,31 +1,45 @@
-"""Does perfgate's time verdict flake under contention, and does it still catch a real overrun?
+"""Does perfgate flake under contention, and does it still catch real slowdowns? Beside a naive gate.
 
-Three experiments, each through pytest-benchmark's own fixture (its calibration and default
-options, max_time 1 s) followed by the code path perfgate's fixture runs after it (a watch on the
-machine around the rounds, ``noise.settle`` asking a ``CallSampler`` for more rounds, ``judge``):
+Under two loader processes (one CPU-bound pure-Python loop, one memory-bandwidth-bound numpy sort of
+16 MB), ``--runs`` runs (default 20) each of:
 
-1. contention: a numpy workload whose quiet median is 85% of its budget, with busy processes
-   saturating every core, 50 runs; perfgate's verdict and the naive gates
-   (``benchmark.stats.stats.median < budget``, and the mean) on the same pytest-benchmark rounds.
-2. overrun: the same workload on the machine without the busy processes, its budget set so that its
-   quiet median is 130% of it, 50 runs: every one should fail.
-3. cost: clear-cut cases (median at 50% and 20% of budget) timed as pytest-benchmark alone and as
-   pytest-benchmark + perfgate's verdict, alternating, 20 pairs.
+1. the time gate: a numpy workload whose quiet median is 85% of its budget, through pytest-benchmark's
+   own fixture (its calibration and default options, max_time 1 s) followed by the code path
+   perfgate's fixture runs after it (a watch on the machine around the rounds, ``noise.settle``
+   asking a ``CallSampler`` for more rounds, ``judge``); the naive gates on the same rounds:
+   ``benchmark.stats.stats.median < budget``, and the mean;
+2. the concurrency gate (``perfgate.concurrent``'s measurement, confirmation and verdict, as its
+   fixture method runs them) on a sleeping function in 4 threads and on a numpy sort in as many
+   threads and as many processes as there are cores, each declared <= 1.2x; the naive gate is the
+   same rounds' wall-clock slowdown (median together / alone, nothing taken out);
+3. the main job, ``pytest -m performance examples``, ``--main-job-runs`` times (default 5): its
+   failed tests, and the naive gate on its figures (pytest-benchmark's raw statistic against the
+   time budget, the concurrency gate's wall-clock slowdown against its limit).
 
-Run: ``python benchmarks/contention.py [--runs 50] [--cost-pairs 20]`` (needs numpy; ~6-8 minutes).
+Without the loaders, ``--runs`` runs each of a 30% time overrun (quiet median = 130% of the budget)
+and of a GIL-bound pure-Python loop in 4 threads declared <= 1.2x: every run should fail. Last, the
+cost of the time verdict on clear-cut cases (median at 50% and 20% of budget), pytest-benchmark
+alone and with perfgate's verdict, alternating, ``--cost-pairs`` pairs.
+
+Run: ``python benchmarks/contention.py [--runs 20] [--main-job-runs 5] [--cost-pairs 20]`` from the
+repository root (needs numpy and the examples; ~40 minutes on 2 busy vCPUs).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,7 +47,11 @@ import numpy as np
 from pytest_benchmark.fixture import BenchmarkFixture
 from pytest_benchmark.utils import NameWrapper
 
+from pytest_perfgate.config.settings import Settings
 from pytest_perfgate.config.targets import Gate
+from pytest_perfgate.gates import concurrent as concurrent_gate
+from pytest_perfgate.gates.load import available_cores
+from pytest_perfgate.gates.run import run_gate
 from pytest_perfgate.measure.contention import ReferenceProbe, Watch, run_queue_wait
 from pytest_perfgate.measure.sampling import benchmark_iterations, benchmark_sampler
 from pytest_perfgate.measure.timing import Timing
@@ -155,16 +173,25 @@ def quiet_median(fn: Callable[[], Any]) -> float:
     return min(medians)
 
 
+#: The loaders: a pure-Python loop (a core) and numpy sorts of 16 MB (a core and memory bandwidth).
+CPU_LOADER = "while True:\n    sum(i * i for i in range(10_000))\n"
+SORT_LOADER = (
+    "import numpy as np\na = np.random.default_rng(0).random(2_000_000)\n"
+    "while True:\n    a = np.sort(a[::-1].copy())\n"
+)
+
+
 @contextmanager
-def busy(processes: int) -> Iterator[None]:
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
-    time.sleep(0.5)
+def loaders() -> Iterator[None]:
+    """Two loader processes, one CPU-bound and one memory-bandwidth-bound, killed at the end."""
+    processes = [subprocess.Popen([sys.executable, "-c", code]) for code in (CPU_LOADER, SORT_LOADER)]
+    time.sleep(1.0)
     try:
         yield
     finally:
-        for spinner in spinners:
-            spinner.kill()
-            spinner.wait()
+        for process in processes:
+            process.kill()
+            process.wait()
 
 
 def load_average() -> str:
@@ -196,69 +223,273 @@ def experiment(
     return outcomes, time.perf_counter() - start
 
 
-def summary_row(name: str, outcomes: list[Outcome], wanted: str, elapsed: float) -> str:
-    runs = len(outcomes)
-    perfgate = sum(outcome.perfgate_fail for outcome in outcomes)
-    median = sum(outcome.median_fail for outcome in outcomes)
-    mean = sum(outcome.mean_fail for outcome in outcomes)
+# --- the concurrency gate ---------------------------------------------------------------------
+
+
+def nap() -> None:
+    """A sleeping function: 5 ms of ``time.sleep`` (it needs no CPU, so copies overlap fully)."""
+    time.sleep(0.005)
+
+
+def spin() -> int:
+    """A GIL-bound pure-Python loop (about 1 ms): threads run it one at a time."""
+    total = 0
+    for i in range(20_000):
+        total += i * i
+    return total
+
+
+CONCURRENT_GATE = Gate(target=None, time=None, memory=None, stat="median", origin="fixture")
+
+
+@dataclass
+class GateOutcome:
+    """One run of the concurrency gate: perfgate's record and result, and the naive wall-clock figure."""
+
+    record: Record
+    result: concurrent_gate.ConcurrentResult
+    #: The first measurement's slowdown on the wall clock (nothing taken out, no confirmation).
+    naive: float
+    limit: float
+    seconds: float
+
+    @property
+    def perfgate_fail(self) -> bool:
+        return self.record.verdict == FAIL
+
+    @property
+    def naive_fail(self) -> bool:
+        return self.naive > self.limit
+
+
+def concurrent_once(fn: Callable[[], Any], workers: int, kind: str, limit: float = 1.2) -> GateOutcome:
+    """``perfgate.concurrent(fn, workers=..., max_slowdown=limit, kind=...)`` as its fixture runs it."""
+    start = time.perf_counter()
+    payload = concurrent_gate.payload_for_processes(fn, (), {}) if kind == "process" else None
+    measured: list[concurrent_gate.ConcurrentResult] = []
+
+    def measure() -> concurrent_gate.ConcurrentResult:
+        measured.append(
+            concurrent_gate.measure(
+                fn, (), {}, workers=workers, max_slowdown=limit, kind=kind, payload=payload
+            )
+        )
+        return measured[-1]
+
+    result, record = run_gate(
+        "bench.py::test_concurrent",
+        CONCURRENT_GATE,
+        Settings(),
+        concurrent_gate.KIND,
+        measure=measure,
+        once=measure,
+        skip_reason=None,
+    )
+    naive = measured[0].wall_slowdown or 0.0
+    return GateOutcome(record, result, naive, limit, time.perf_counter() - start)
+
+
+def concurrent_experiment(
+    name: str, runs: int, fn: Callable[[], Any], workers: int, kind: str
+) -> list[GateOutcome]:
+    outcomes = []
+    for index in range(runs):
+        outcome = concurrent_once(fn, workers, kind)
+        outcomes.append(outcome)
+        result = outcome.result
+        load = result.load
+        others = load.others_cores if load and load.others_cores is not None else float("nan")
+        machine = f", machine {result.machine_slowdown:.2f}x" if result.machine_slowdown else ""
+        print(
+            f"  {name} {index + 1:2d}/{runs}: wall {outcome.naive:5.2f}x, "
+            f"judged {result.slowdown or 0:5.2f}x (cpu {result.cpu_slowdown or 0:4.2f}x, "
+            f"least {result.least_slowdown or 0:4.2f}x{machine}), others {others:4.2f} cores, "
+            f"factor {load.factor if load else 1:5.2f}, attempts {max(1, len(outcome.record.attempts))}"
+            f"  {outcome.record.verdict}  {outcome.seconds:5.1f} s",
+            file=sys.stderr,
+        )
+    return outcomes
+
+
+# --- the main job -----------------------------------------------------------------------------
+
+
+@dataclass
+class MainJob:
+    """One run of ``pytest -m performance examples``: its outcome, and the naive gate on its figures."""
+
+    failed: list[str]
+    warned: list[str]
+    naive_failed: list[str]
+    #: The showcase concurrency gate's slowdown as judged, and on the wall clock.
+    slowdown: float
+    wall_slowdown: float
+    contention: float
+    exit_status: int
+    seconds: float
+
+
+def naive_failures(tests: list[dict[str, Any]]) -> list[str]:
+    """Tests a naive gate fails: pytest-benchmark's raw statistic over the time budget, or the
+    concurrency gate's wall-clock slowdown over its limit (the expected failure left out)."""
+    failed = []
+    for test in tests:
+        name = test["nodeid"].rsplit("::", 1)[-1]
+        if "fails_the" in name:
+            continue  # marked xfail: it must fail
+        time_figures = test.get("time") or {}
+        attempts = test.get("attempts") or []
+        raw = attempts[0].get("raw_value_s") if attempts else time_figures.get("value_s")
+        budget = time_figures.get("budget_s")
+        concurrent = (test.get("extra") or {}).get("concurrent") or {}
+        over_time = budget is not None and raw is not None and raw > budget
+        over_slowdown = (
+            bool(concurrent) and (concurrent.get("wall_slowdown") or 0) > concurrent["max_slowdown"]
+        )
+        if over_time or over_slowdown:
+            failed.append(name)
+    return failed
+
+
+def main_job_once(root: Path) -> MainJob:
+    """Run the main job once in a fresh pytest process; read its JSON report."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="perfgate-bench-") as directory:
+        report = Path(directory) / "report.json"
+        command = [sys.executable, "-m", "pytest", "-m", "performance", "examples", "-q"]
+        command += ["-p", "no:cacheprovider", f"--perfgate-json={report}"]
+        completed = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        tests: list[dict[str, Any]] = json.loads(report.read_text())["tests"]
+    failed = re.findall(r"^FAILED (\S+)", completed.stdout, re.MULTILINE)
+    showcase = next(test for test in tests if test["nodeid"].endswith("test_backtests_side_by_side"))
+    concurrent = showcase["extra"].get("concurrent", {})
+    return MainJob(
+        failed=[nodeid.rsplit("::", 1)[-1] for nodeid in failed],
+        warned=[test["nodeid"].rsplit("::", 1)[-1] for test in tests if test["verdict"] == "warn"],
+        naive_failed=naive_failures(tests),
+        slowdown=concurrent.get("slowdown", float("nan")),
+        wall_slowdown=concurrent.get("wall_slowdown", float("nan")),
+        contention=concurrent.get("contention", 1.0),
+        exit_status=completed.returncode,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def main_job_experiment(runs: int, root: Path) -> list[MainJob]:
+    jobs = []
+    for index in range(runs):
+        job = main_job_once(root)
+        jobs.append(job)
+        print(
+            f"  main job {index + 1}/{runs}: exit {job.exit_status}, failed {job.failed or '-'}, "
+            f"warned {job.warned or '-'}, naive gate fails {job.naive_failed or '-'}; showcase "
+            f"slowdown {job.slowdown:.2f}x judged, {job.wall_slowdown:.2f}x wall (factor "
+            f"{job.contention:.2f})  {job.seconds:5.1f} s  load {load_average()}",
+            file=sys.stderr,
+        )
+    return jobs
+
+
+# --- the side-by-side table -------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One experiment: fails and figures of perfgate and of the naive gate, side by side."""
+
+    name: str
+    wanted: str
+    runs: int
+    perfgate_fails: int
+    naive_fails: int
+    figure: str
+    perfgate: list[float]
+    naive: list[float]
+    contention: list[float]
+    seconds: list[float]
+    notes: str = ""
+
+    def line(self) -> str:
+        def spread(values: list[float]) -> str:
+            return f"{statistics.median(values):.2f} ({max(values):.2f})" if values else "-"
+
+        return (
+            f"| {self.name} | {self.wanted} | {self.perfgate_fails}/{self.runs} | "
+            f"{self.naive_fails}/{self.runs} | {self.figure} | {spread(self.perfgate)} | "
+            f"{spread(self.naive)} | {spread(self.contention)} | {statistics.median(self.seconds):.1f} s | "
+            f"{self.notes} |"
+        )
+
+
+def time_row(name: str, wanted: str, outcomes: list[Outcome], budget: float) -> Row:
     marginal = sum(outcome.record.marginal for outcome in outcomes)
-    factors = [(outcome.record.contention or {}).get("factor", 1.0) for outcome in outcomes]
-    per_run = statistics.median(outcome.seconds for outcome in outcomes)
-    return (
-        f"| {name} | {wanted} | {perfgate}/{runs} | {median}/{runs} | {mean}/{runs} | {marginal} | "
-        f"{statistics.median(factors):.2f} (max {max(factors):.2f}) | {per_run:.1f} s "
-        f"({statistics.median(outcome.overhead for outcome in outcomes):.2f}x its pytest-benchmark part) "
-        f"| {elapsed:.0f} s |"
+    mean = sum(outcome.mean_fail for outcome in outcomes)
+    overhead = statistics.median(outcome.overhead for outcome in outcomes)
+    return Row(
+        name,
+        wanted,
+        len(outcomes),
+        sum(outcome.perfgate_fail for outcome in outcomes),
+        sum(outcome.median_fail for outcome in outcomes),
+        "median / budget",
+        [outcome.record.time.ratio or 0.0 for outcome in outcomes if outcome.record.time],
+        [outcome.record.attempts[0]["raw_value_s"] / budget for outcome in outcomes],
+        [(outcome.record.contention or {}).get("factor", 1.0) for outcome in outcomes],
+        [outcome.seconds for outcome in outcomes],
+        f"naive mean fails {mean}/{len(outcomes)}; marginal {marginal}; "
+        f"{overhead:.2f}x pytest-benchmark's time",
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--cost-pairs", type=int, default=20)
-    parser.add_argument("--busy", type=int, default=os.cpu_count() or 2, help="busy processes")
-    arguments = parser.parse_args()
-    policy = Policy()  # perfgate's defaults: confirm 1, max_time 10 s
+def gate_row(name: str, wanted: str, outcomes: list[GateOutcome]) -> Row:
+    warned = sum(outcome.record.verdict == "warn" for outcome in outcomes)
+    confirmed = sum(len(outcome.record.attempts) > 1 for outcome in outcomes)
+    return Row(
+        name,
+        wanted,
+        len(outcomes),
+        sum(outcome.perfgate_fail for outcome in outcomes),
+        sum(outcome.naive_fail for outcome in outcomes),
+        "slowdown",
+        [outcome.result.slowdown or 0.0 for outcome in outcomes],
+        [outcome.naive for outcome in outcomes],
+        [outcome.result.load.factor if outcome.result.load else 1.0 for outcome in outcomes],
+        [outcome.seconds for outcome in outcomes],
+        f"warn {warned}; measured again {confirmed}",
+    )
 
-    workload()  # warm up
-    quiet = quiet_median(workload)
-    print(f"machine: {os.cpu_count()} cores, load average {load_average()}; numpy {np.__version__}")
-    print(f"workload: np.sort of {SIZE:,} float64; quiet median {quiet * 1e3:.2f} ms")
 
-    probe = ReferenceProbe()
-    contention_budget = quiet / 0.85
+def main_job_row(jobs: list[MainJob]) -> Row:
+    failed = sorted({name for job in jobs for name in job.failed})
+    naive = sorted({name for job in jobs for name in job.naive_failed})
+    warned = sum(len(job.warned) for job in jobs)
+    return Row(
+        "main job `pytest -m performance examples`, 2 loaders",
+        "0 fails",
+        len(jobs),
+        sum(bool(job.failed) or job.exit_status != 0 for job in jobs),
+        sum(bool(job.naive_failed) for job in jobs),
+        "showcase slowdown",
+        [job.slowdown for job in jobs],
+        [job.wall_slowdown for job in jobs],
+        [job.contention for job in jobs],
+        [job.seconds for job in jobs],
+        f"perfgate failed: {', '.join(failed) or '-'}; naive failed: {', '.join(naive) or '-'}; "
+        f"warn verdicts {warned}",
+    )
+
+
+Costs = list[tuple[float, list[float], list[float], list[Outcome]]]
+
+
+def print_tables(rows: list[Row], costs: Costs) -> None:
     print(
-        f"\n1. contention: budget {contention_budget * 1e3:.2f} ms (quiet median = 85%), "
-        f"{arguments.busy} busy processes"
+        "\n| experiment | wanted | perfgate fails | naive gate fails | figure | perfgate: median (max) "
+        "| naive: median (max) | contention factor: median (max) | time per run | notes |"
     )
-    with busy(arguments.busy):
-        contended, contended_s = experiment("contended", arguments.runs, contention_budget, probe, policy)
-
-    probe = ReferenceProbe()
-    overrun_budget = quiet / 1.30
-    print(f"2. overrun: budget {overrun_budget * 1e3:.2f} ms (quiet median = 130%), no busy processes")
-    overrun, overrun_s = experiment("overrun", arguments.runs, overrun_budget, probe, policy)
-
-    print("3. cost of the verdict on clear-cut cases (quiet median = 50% and 20% of budget)")
-    probe = ReferenceProbe()
-    probe.factor()  # the session's probe baseline, once
-    costs = []
-    for share in (0.5, 0.2):
-        alone, with_verdict, outcomes = [], [], []
-        for _ in range(arguments.cost_pairs):
-            alone.append(benchmark_alone(workload))
-            outcome = run_once(workload, quiet / share, probe, policy)
-            with_verdict.append(outcome.seconds)
-            outcomes.append(outcome)
-        costs.append((share, alone, with_verdict, outcomes))
-
-    print(
-        "\n| experiment | wanted | perfgate fails | naive median fails | naive mean fails | marginal "
-        "| contention factor (median) | time per run | total |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    print(summary_row("85% of budget, cores saturated", contended, "0 fails", contended_s))
-    print(summary_row("130% of budget, no busy processes", overrun, "all fail", overrun_s))
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row.line())
     print(
         "\n| clear-cut case | pytest-benchmark alone (median) | + perfgate's verdict (median) "
         "| whole run / its pytest-benchmark part: median, max | runs that took more rounds "
@@ -275,6 +506,72 @@ def main() -> int:
             f"{max(overheads):.3f}x | {extra}/{len(outcomes)} | {statistics.median(factors):.2f} | "
             f"{sum(outcome.perfgate_fail for outcome in outcomes)}/{len(outcomes)} |"
         )
+
+
+def cost_experiment(pairs: int, quiet: float, policy: Policy) -> Costs:
+    """Clear-cut cases timed as pytest-benchmark alone and with perfgate's verdict, alternating."""
+    probe = ReferenceProbe()
+    probe.factor()  # the session's probe baseline, once
+    costs = []
+    for share in (0.5, 0.2):
+        alone, with_verdict, outcomes = [], [], []
+        for _ in range(pairs):
+            alone.append(benchmark_alone(workload))
+            outcome = run_once(workload, quiet / share, probe, policy)
+            with_verdict.append(outcome.seconds)
+            outcomes.append(outcome)
+        costs.append((share, alone, with_verdict, outcomes))
+    return costs
+
+
+def busy_rows(arguments: argparse.Namespace, quiet: float, policy: Policy) -> list[Row]:
+    """Experiments 1-3 under the two loaders."""
+    runs, cores = arguments.runs, available_cores()
+    rows = []
+    with loaders():
+        budget = quiet / 0.85
+        print(f"\n1. time gate, budget {budget * 1e3:.2f} ms (quiet median = 85%), 2 loaders")
+        outcomes, _ = experiment("85%", runs, budget, ReferenceProbe(), policy)
+        rows.append(time_row("time gate, 85% of budget, 2 loaders", "0 fails", outcomes, budget))
+        print("2. concurrency gate, <= 1.2x, 2 loaders")
+        cases = [
+            ("sleeping 5 ms, 4 threads", nap, 4, "thread"),
+            (f"np.sort, {cores} threads", workload, cores, "thread"),
+            (f"np.sort, {cores} processes", workload, cores, "process"),
+        ]
+        for name, fn, workers, kind in cases:
+            outcomes_b = concurrent_experiment(name, runs, fn, workers, kind)
+            rows.append(gate_row(f"concurrent: {name}, 2 loaders", "0 fails", outcomes_b))
+        print(f"3. the main job, {arguments.main_job_runs} runs, 2 loaders")
+        jobs = main_job_experiment(arguments.main_job_runs, Path(__file__).resolve().parent.parent)
+        rows.append(main_job_row(jobs))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--main-job-runs", type=int, default=5)
+    parser.add_argument("--cost-pairs", type=int, default=20)
+    arguments = parser.parse_args()
+    policy = Policy()  # perfgate's defaults: confirm 1, max_time 10 s
+
+    workload()  # warm up
+    quiet = quiet_median(workload)
+    print(f"machine: {available_cores()} cores, load average {load_average()}; numpy {np.__version__}")
+    print(f"workload: np.sort of {SIZE:,} float64; quiet median {quiet * 1e3:.2f} ms")
+    rows = busy_rows(arguments, quiet, policy)
+
+    budget = quiet / 1.30
+    print(f"4. time gate, budget {budget * 1e3:.2f} ms (quiet median = 130%), no loaders")
+    overrun, _ = experiment("130%", arguments.runs, budget, ReferenceProbe(), policy)
+    rows.append(time_row("time gate, 130% of budget, no loaders", "all fail", overrun, budget))
+    print("5. concurrency gate, GIL-bound loop in 4 threads, <= 1.2x, no loaders")
+    gil = concurrent_experiment("GIL", arguments.runs, spin, 4, "thread")
+    rows.append(gate_row("concurrent: GIL-bound loop, 4 threads, no loaders", "all fail", gil))
+    print("6. cost of the verdict on clear-cut cases (quiet median = 50% and 20% of budget)")
+    costs = cost_experiment(arguments.cost_pairs, quiet, policy)
+    print_tables(rows, costs)
     print(f"load average at the end: {load_average()}")
     return 0
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 import pytest
+from neighbours import neighbours
 
 from helpers import junit_properties
 from pytest_perfgate.gates.compare import Comparison, Pairs, calibrate_iterations, take_pairs, validate
@@ -144,3 +145,18 @@ def test_comparison_figures() -> None:
     )
     tiny = Comparison(None, None, 1, [pairs], (MemoryResult(1400, "memray"), MemoryResult(0, "memray")))
     assert tiny.memory_ratio == 1.0  # peaks below the noise floor are not a difference
+
+
+def test_a_busy_machine_does_not_change_a_clear_comparison(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_ab=PROJECT)
+    with neighbours() as loaders:
+        result = pytester.runpytest("--junitxml=junit.xml", "-k", "faster or slower")
+    assert all(loader.poll() is not None for loader in loaders)
+    result.assert_outcomes(passed=1, failed=1)
+    cases = junit_properties(pytester.path / "junit.xml")
+    assert cases["test_faster"]["perfgate.verdict"] == "pass"
+    assert cases["test_slower"]["perfgate.verdict"] == "fail"
+    assert int(cases["test_slower"]["perfgate.compare.cores"]) >= 1
+    result.stdout.fnmatch_lines(
+        ["*perfgate: compare: candidate * as fast as baseline *; machine: * cores; *"]
+    )

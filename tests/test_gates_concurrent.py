@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
+from neighbours import neighbours
 
 from helpers import junit_properties
+from pytest_perfgate.gates.load import available_cores
 
 pytestmark = pytest.mark.timing_sensitive
 
@@ -80,11 +83,25 @@ def test_gil_or_lock_bound_threads_fail_and_sleeping_threads_pass(pytester: pyte
     result.stdout.fnmatch_lines(
         ["*::test_spin*slowdown*x*1.20x*x*FAIL*", "*::test_nap*slowdown*x*1.20x*x*pass*"]
     )
+    # what the gate saw of the machine: in the failure and in a note of every test
+    result.stdout.fnmatch_lines(
+        [
+            "*slowdown: median over * rounds of together / alone*; wall clock *x, CPU time *x",
+            "*machine:  * cores; * independent work (zlib) ran *x slower side by side",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["*::test_nap: concurrent: *x with other processes' wait taken out, *x on the wall clock; machine: *"]
+    )
     assert "Benchmark fixture was not used" not in result.stdout.str()
     cases = junit_properties(pytester.path / "junit.xml")
     spin, locked, nap = cases["test_spin"], cases["test_locked"], cases["test_nap"]
     assert spin["perfgate.verdict"] == "fail"
     assert float(spin["perfgate.concurrent.slowdown"]) > 1.2  # about 4: the GIL runs one thread at a time
+    assert float(spin["perfgate.concurrent.least_slowdown"]) > 1.2  # even if every wait was passed on
+    assert (
+        float(spin["perfgate.concurrent.machine_slowdown"]) < 2.0
+    )  # independent work scales: not the machine
     assert locked["perfgate.verdict"] == "fail"
     assert float(locked["perfgate.concurrent.slowdown"]) > 2.0  # about 4: one thread at a time holds the lock
     assert nap["perfgate.verdict"] == "pass"
@@ -300,3 +317,47 @@ def test_fn_not_callable(perfgate):
         + ["E *TypeError: perfgate.concurrent: fn must be callable, not 'len'"]
     )
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
+
+
+def test_a_busy_machine_does_not_fail_the_gate(pytester: pytest.Pytester) -> None:
+    """CPU-bound processes, one per core, and sleeping threads, with more loaders than cores running."""
+    pytester.makepyfile(workloads=WORKLOADS)
+    pytester.makepyfile(
+        f"""
+        import pytest
+        from workloads import nap, spin
+
+        @pytest.mark.performance
+        def test_processes(perfgate):
+            perfgate.concurrent(spin, workers={available_cores()}, max_slowdown=1.2, kind="process")
+
+        @pytest.mark.performance
+        def test_sleeping_threads(perfgate):
+            perfgate.concurrent(nap, workers=4, max_slowdown=1.2)
+        """
+    )
+    with neighbours() as loaders:
+        result = pytester.runpytest("--junitxml=junit.xml", "-p", "no:randomly")
+    assert all(loader.poll() is not None for loader in loaders)
+    result.assert_outcomes(passed=2)
+    cases = junit_properties(pytester.path / "junit.xml")
+    for name in ("test_processes", "test_sleeping_threads"):
+        # a warning only where the gate says the machine could not judge; never a failure
+        assert cases[name]["perfgate.verdict"] in ("pass", "warn"), cases[name]
+        assert int(cases[name]["perfgate.concurrent.cores"]) == available_cores()
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_processes: concurrent: *x with other processes' wait taken out, *x on the wall clock; "
+            "machine: * cores; *"
+        ]
+    )
+    if sys.platform.startswith("linux"):
+        processes = cases["test_processes"]
+        assert float(processes["perfgate.concurrent.others_cores"]) > 0.5  # the loaders were seen
+        assert float(processes["perfgate.concurrent.waited_share"]) > 0.2  # and their time taken out
+        result.stdout.fnmatch_lines(
+            [
+                "*::test_processes: * other processes used * cores and kept the workers waiting for a CPU "
+                "*% of the time (taken out)"
+            ]
+        )

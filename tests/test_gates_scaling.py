@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from neighbours import neighbours
 
 from helpers import junit_properties
 
@@ -198,3 +199,32 @@ def test_a_second_measuring_call_in_one_test_is_an_error(pytester: pytest.Pytest
     result = pytester.runpytest("--perfgate-mode=off")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*RuntimeError: perfgate measures one call per test; it was already used*"])
+
+
+def test_a_busy_machine_does_not_fail_a_linear_fit_and_still_fails_a_quadratic(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(workloads=WORKLOADS)
+    pytester.makepyfile(
+        """
+        import pytest
+        from workloads import make, pairs, total
+
+        @pytest.mark.performance
+        def test_linear(perfgate):
+            perfgate.scaling(total, [1000, 2000, 4000, 8000, 16000], make, max_exponent=1.2)
+
+        @pytest.mark.performance
+        def test_quadratic(perfgate):
+            perfgate.scaling(pairs, [100, 200, 400, 800], make, max_exponent=1.2)
+        """
+    )
+    with neighbours() as loaders:
+        result = pytester.runpytest("--junitxml=junit.xml", "-p", "no:randomly")
+    assert all(loader.poll() is not None for loader in loaders)
+    result.assert_outcomes(passed=1, failed=1)
+    cases = junit_properties(pytester.path / "junit.xml")
+    assert cases["test_linear"]["perfgate.verdict"] in ("pass", "warn")  # warn only when it says why
+    assert cases["test_quadratic"]["perfgate.verdict"] == "fail"
+    assert float(cases["test_quadratic"]["perfgate.scaling.contention"]) >= 1.0
+    result.stdout.fnmatch_lines(["*perfgate: budget: scaling exponent * > max 1.2*", "*machine: * cores; *"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from neighbours import neighbours
 
 from helpers import junit_properties
 from pytest_perfgate.gates import leaks as leak_gate
@@ -124,3 +125,14 @@ def test_max_growth_takes_numbers_and_specs() -> None:
     assert leak_gate.validate(len, 2, "1.5 MiB") == (2, 3 * MiB // 2)
     with pytest.raises(TypeError, match="calls must be a whole number, not True"):
         leak_gate.validate(len, True, "1MB")
+
+
+def test_a_busy_machine_does_not_change_the_leak_verdict(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_leaks=LEAKY)
+    with neighbours() as loaders:
+        result = pytester.runpytest("--junitxml=junit.xml")
+    assert all(loader.poll() is not None for loader in loaders)
+    result.assert_outcomes(passed=1, failed=1)
+    cases = junit_properties(pytester.path / "junit.xml")
+    assert cases["test_leaky"]["perfgate.verdict"] == "fail"
+    assert cases["test_tidy"]["perfgate.verdict"] == "pass"

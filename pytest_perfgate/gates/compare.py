@@ -6,8 +6,10 @@ calibrated once so that a round of the faster function takes at least about 1 ms
 same count. Each pair gives a ratio baseline time / candidate time; the speedup is the median ratio,
 with the distribution-free 95% order-statistic interval of that median. While the interval holds
 ``min_speedup``, more pairs are taken (within ``max_time``); a speedup short of ``min_speedup`` is
-measured again (``confirm`` times) and fails only if every attempt falls short. Peak memory is
-measured for one call of each, apart from the timed rounds.
+measured again (``confirm`` times) and fails only if every attempt falls short. Each round is judged
+with other processes' run-queue wait taken out; on a busy machine a speedup short of the limit but
+marginal or within :data:`BUSY_SHORTFALL` of it is a warning that says so. Peak memory is measured
+for one call of each, apart from the timed rounds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..measure.contention import Span
 from ..measure.memory import MemoryResult, peak_of_call
 from ..measure.sampling import CallSampler
 from ..measure.timing import Timing
@@ -26,6 +29,7 @@ from ..quantities import format_memory
 from ..record import FAIL, WARN, Record
 from ..stats.intervals import Interval, contains, interval, is_bounded
 from ..verdict.noisy_time import Policy, corrected_rounds
+from .load import Load, LoadWatch
 
 #: A round of the faster function lasts at least this long.
 ROUND_S = 1e-3
@@ -35,6 +39,9 @@ MIN_PAIRS = 10
 MAX_PAIRS = 2000
 #: Peaks below this many bytes are measurement noise, not a difference between the two functions.
 MEMORY_FLOOR = 4096
+#: On a busy machine, a speedup short of the limit by less than this factor is not judged: beyond
+#: the wait taken out, load costs the function with the larger working set more (cache refills).
+BUSY_SHORTFALL = 0.9
 
 
 def _positive_or_none(value: object, name: str) -> float | None:
@@ -66,6 +73,8 @@ class Pairs:
 
     candidate: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)
+    #: Every round's span and its seconds as judged (for the machine's load).
+    timed: list[tuple[Span, float]] = field(default_factory=list)
 
     @property
     def ratios(self) -> list[float]:
@@ -89,6 +98,7 @@ class Comparison:
     iterations: int
     attempts: list[Pairs]
     memory: tuple[MemoryResult, MemoryResult] | None = None
+    load: Load | None = None
 
     @property
     def final(self) -> Pairs:
@@ -114,6 +124,22 @@ class Comparison:
 
     def too_slow(self) -> bool:
         return self.min_speedup is not None and self.final.speedup < self.min_speedup
+
+    def undecided(self) -> str:
+        """Why a speedup short of the limit is not blamed on the code ("" when it is, or is not short)."""
+        if not self.too_slow() or self.load is None or not self.load.busy:
+            return ""
+        assert self.min_speedup is not None
+        if not self.marginal and self.final.speedup < self.min_speedup * BUSY_SHORTFALL:
+            return ""
+        return (
+            f"the machine was too busy to judge (other processes' load made the rounds "
+            f"{self.load.factor:.2f}x longer; beyond the wait taken out, it can cost the two functions "
+            "unequally)"
+        )
+
+    def machine_text(self) -> str:
+        return "" if self.load is None else f"machine: {self.load.text('the rounds')}"
 
     def too_big(self) -> bool:
         ratio = self.memory_ratio
@@ -162,6 +188,8 @@ class Comparison:
             text += f"; memory {times(self.memory_ratio)} baseline's"
             if self.max_memory_ratio is not None:
                 text += f" (allowed <= {self.max_memory_ratio:g}x)"
+        if self.load is not None and self.load.busy:
+            text += f"; {self.machine_text()}"
         return text
 
     def to_extra(self) -> dict[str, Any]:
@@ -180,6 +208,7 @@ class Comparison:
             "pairs": len(self.final.ratios),
             "iterations": self.iterations,
             "marginal": self.marginal,
+            **(self.load.figures() if self.load is not None else {}),
             "attempts": [
                 {
                     "speedup": pairs.speedup,
@@ -232,8 +261,10 @@ def take_pairs(
         order = (baseline, candidate) if (index % 2 == 1) != start_with_baseline else (candidate, baseline)
         results = {}
         for sampler in order:
-            rounds, _ = corrected_rounds(sampler.take(1))
+            batch = sampler.take(1)
+            rounds, _ = corrected_rounds(batch)
             results[id(sampler)] = rounds[0]
+            into.timed.append((batch.span, rounds[0] * batch.iterations))
         into.candidate.append(results[id(candidate)])
         into.baseline.append(results[id(baseline)])
 
@@ -251,6 +282,8 @@ def run(
     result = candidate()
     iterations = calibrate_iterations((candidate, baseline))
     samplers = (CallSampler(candidate, iterations=iterations), CallSampler(baseline, iterations=iterations))
+    watch = LoadWatch()
+    watch.start()
     first = Pairs()
     take_pairs(samplers, 2, first)
     pair_s = (statistics.median(first.candidate) + statistics.median(first.baseline)) * iterations
@@ -269,6 +302,7 @@ def run(
         current = Pairs()
         take_pairs(samplers, planned, current)
         comparison.attempts.append(current)
+    comparison.load = watch.stop(pair for pairs in comparison.attempts for pair in pairs.timed)
     if memory_backend is not None:
         comparison.memory = peaks(candidate, baseline, memory_backend)
     return result, comparison
@@ -320,6 +354,11 @@ def apply(comparison: Comparison, record: Record, mode: str) -> Record:
     prefix = f"{record.message}; " if record.message else f"perfgate: {record.target or 'compare'}: "
     message = prefix + "; ".join(phrases)
     verdict = FAIL if mode == "enforce" or record.verdict == FAIL else WARN
-    return replace(
-        record, extra=extra, notes=notes, verdict=verdict, message=message, reason="compare limits broken"
-    )
+    reason = "compare limits broken"
+    undecided = comparison.undecided()
+    if undecided and not comparison.too_big() and record.verdict != FAIL:
+        verdict, reason = WARN, f"not judged: {undecided}"
+        message += f"; not judged: {undecided}"
+    if comparison.load is not None:
+        message += f"; {comparison.machine_text()}"
+    return replace(record, extra=extra, notes=notes, verdict=verdict, message=message, reason=reason)

@@ -1,14 +1,15 @@
 """``perfgate.concurrent``: a call's median time alone, then with ``workers`` copies running at once.
 
-Workers are threads or spawned processes, each of which calls the function once to warm up. Worker
-0 then finds how many calls make a batch of at least :data:`BATCH_S` (long enough to span the
-scheduler's and the GIL's time slices, so a batch's mean shows the share of the machine it got).
-Then rounds alternate: worker 0 times one batch alone while the others wait, and every worker times
-one batch at once (each reports that it is waiting at the start, and all are released together).
-The slowdown is the median over the rounds of (median batch together / batch alone): each
-together phase is compared with the alone phase just before it, so a change of load elsewhere on
-the machine touches both sides of a ratio alike. Throughput (calls per second) is reported for both
-phases."""
+Rounds alternate one batch of worker 0 alone with one batch of every worker at once; the slowdown is
+the median over the rounds of (median batch together / batch alone). Contention: each batch is judged
+on wall time (together: from the common start) less the run-queue wait other processes caused (the
+time gate's correction; the wait the workers cause each other beyond the cores stays in), which
+leaves CPU time and time blocked on the GIL, locks or I/O: a GIL-bound loop still fails, a
+neighbour's load does not count. Over the limit is a warning, not a failure, when a GIL-free
+reference (zlib) run side by side by the same workers is as slow (cores sharing hardware: SMT
+siblings, a clock, memory bandwidth), or when the machine was busy and what a lock or GIL holder
+waiting for a CPU passes on to the others could explain it.
+"""
 
 from __future__ import annotations
 
@@ -16,22 +17,25 @@ import contextlib
 import functools
 import math
 import multiprocessing
-import os
 import pickle
 import queue
 import statistics
 import threading
 import time
 import traceback
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
-from ..measure.loops import autorange, time_loop
+from ..measure.contention import CONTENDED, Span, Watch, release_run_queue
+from ..measure.loops import autorange
 from ..quantities import format_time
 from ..verdict.budget import GateFigures
 from . import arguments
+from .load import Load, LoadWatch, busy_time
+from .load import available_cores as available_cores
 
 METHOD = "perfgate.concurrent"
 KIND = "concurrent"
@@ -44,21 +48,30 @@ ALONE_S = 0.3
 MIN_ROUNDS = 5
 SLOW_ROUNDS = 3
 SLOW_BATCH_S = 0.5
+#: The machine's own side-by-side slowdown (measured when the code's is over its limit): rounds of
+#: batches of the reference work lasting at least REFERENCE_S.
+REFERENCE_ROUNDS = 3
+REFERENCE_S = 0.02
+#: What a worker runs: the function, or the reference work.
+CODE, REFERENCE = 0, 1
 
 
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the platform tells)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+@functools.cache
+def _reference_block() -> bytes:
+    words = [f"{index * 7919 % 104729:x}" for index in range(512)]
+    text = " ".join(words[(index * 37) % 512] for index in range(12_000))
+    return text.encode()[:65536]
+
+
+def reference_work() -> int:
+    """Independent work for side-by-side runs: zlib compression of 64 KiB, which releases the GIL."""
+    return len(zlib.compress(_reference_block(), 6))
 
 
 @dataclass(frozen=True)
 class ConcurrentResult:
-    """Median seconds per call alone and together, and throughput in both phases.
-
-    The figures are None when nothing was measured (mode off, benchmarks disabled).
-    """
+    """Median seconds per call alone and together (other processes' wait taken out), throughput, and
+    what the gate saw of the machine. The figures are None when nothing was measured."""
 
     workers: int
     kind: str
@@ -66,15 +79,24 @@ class ConcurrentResult:
     cores: int
     alone_s: float | None = None
     together_s: float | None = None
-    #: Median over the rounds of (median batch together / batch alone).
+    #: Median over the rounds of (median batch together / batch alone), as judged.
     slowdown: float | None = None
     calls_per_s_alone: float | None = None
     calls_per_s_together: float | None = None
     #: Calls each worker made in each phase.
     calls: int = 0
-    #: Seconds per call of every batch: worker 0 alone (one per round), all workers together.
+    #: Seconds per call of every batch as judged: worker 0 alone (one per round), all workers together.
     alone_batches_s: tuple[float, ...] = ()
     together_batches_s: tuple[float, ...] = ()
+    #: The same slowdown on the wall clock (nothing taken out) and on CPU time.
+    wall_slowdown: float | None = None
+    cpu_slowdown: float | None = None
+    #: The slowdown with what a lock or GIL holder waiting for a CPU passes on to the workers blocked
+    #: on it also taken out (see ``_Rounds.batch_seconds``): a lower bound on a busy machine.
+    least_slowdown: float | None = None
+    #: The reference work's slowdown side by side on this machine (measured when over the limit).
+    machine_slowdown: float | None = None
+    load: Load | None = None
 
     @property
     def measured(self) -> bool:
@@ -84,21 +106,28 @@ class ConcurrentResult:
         plural = {"thread": "threads", "process": "processes"}[self.kind]
         return f"{count} {self.kind if count == 1 else plural}"
 
+    def machine_text(self) -> str:
+        """What the gate saw of the machine, in one line."""
+        text = self.load.text("the workers") if self.load else f"{self.cores} cores"
+        if self.machine_slowdown is not None:
+            text += f"; independent work (zlib) ran {self.machine_slowdown:.2f}x slower side by side"
+        return text
+
     def details(self) -> str:
         assert self.alone_s is not None and self.together_s is not None
-        lines = [
-            f"  alone:    median call {format_time(self.alone_s)}, {self.calls_per_s_alone:.4g} calls/s "
-            f"({self._workers_text(1)}, {self.calls} calls)",
-            f"  together: median call {format_time(self.together_s)}, {self.calls_per_s_together:.4g} "
-            f"calls/s ({self._workers_text(self.workers)}, {self.calls} calls each)",
-        ]
-        lines.append(
-            f"  slowdown: median over {len(self.alone_batches_s)} rounds of together / alone, "
-            "each round timed alone just before together"
+        return "\n".join(
+            [
+                f"  alone:    median call {format_time(self.alone_s)}, {self.calls_per_s_alone:.4g} calls/s "
+                f"({self._workers_text(1)}, {self.calls} calls)",
+                f"  together: median call {format_time(self.together_s)}, {self.calls_per_s_together:.4g} "
+                f"calls/s ({self._workers_text(self.workers)}, {self.calls} calls each)",
+                f"  slowdown: median over {len(self.alone_batches_s)} rounds of together / alone, each round "
+                f"timed alone just before together; wall clock {self.wall_slowdown:.2f}x, "
+                f"CPU time {self.cpu_slowdown:.2f}x",
+                f"  machine:  {self.machine_text()}",
+                *([f"  {self.cores_note()}"] if self.oversubscribed else []),
+            ]
         )
-        if self.oversubscribed:
-            lines.append(f"  {self.cores_note()}")
-        return "\n".join(lines)
 
     @property
     def oversubscribed(self) -> bool:
@@ -109,26 +138,66 @@ class ConcurrentResult:
             f"{self.workers} workers on {self.cores} cores: work that needs a core each cannot keep its speed"
         )
 
+    def undecided(self) -> str:
+        """Why a slowdown over the limit cannot be blamed on the code here ("" when it can, or is within)."""
+        slowdown, limit = self.slowdown or 0.0, self.max_slowdown
+        machine = self.machine_slowdown
+        if slowdown <= limit:
+            return ""
+        if machine is not None and machine > CONTENDED and slowdown <= machine * limit:
+            return (
+                f"independent work also ran {machine:.2f}x slower side by side on this machine (its cores "
+                f"share hardware: SMT siblings, a clock or memory bandwidth), so {limit:g}x cannot be told "
+                f"apart here; beyond the machine's own slowdown the code's is {slowdown / machine:.2f}x"
+            )
+        least = self.least_slowdown
+        if self.load is not None and self.load.busy and least is not None and least <= limit:
+            return (
+                f"the machine was too busy to judge (other processes' load made the rounds "
+                f"{self.load.factor:.2f}x longer; a lock or GIL holder that waits for a CPU passes its "
+                f"wait on, and with that taken out too the slowdown is {least:.2f}x)"
+            )
+        return ""
+
+    def _figures(self) -> dict[str, Any]:
+        assert self.slowdown is not None and self.alone_s is not None and self.together_s is not None
+        figures: dict[str, Any] = {
+            "slowdown": round(self.slowdown, 4),
+            "max_slowdown": self.max_slowdown,
+            "ratio": round(self.slowdown / self.max_slowdown, 4),
+            "alone_s": float(f"{self.alone_s:.6g}"),
+            "together_s": float(f"{self.together_s:.6g}"),
+            "workers": self.workers,
+            "kind": self.kind,
+            "calls_per_s_alone": float(f"{self.calls_per_s_alone:.6g}"),
+            "calls_per_s_together": float(f"{self.calls_per_s_together:.6g}"),
+            "calls": self.calls,
+            "cores": self.cores,
+            "wall_slowdown": None if self.wall_slowdown is None else round(self.wall_slowdown, 4),
+            "cpu_slowdown": None if self.cpu_slowdown is None else round(self.cpu_slowdown, 4),
+            "least_slowdown": None if self.least_slowdown is None else round(self.least_slowdown, 4),
+            "judged": "wall time less other processes' run-queue wait",
+        }
+        if self.machine_slowdown is not None:
+            figures["machine_slowdown"] = round(self.machine_slowdown, 4)
+        if self.load is not None:
+            figures.update(self.load.figures())
+        return figures
+
     def gate_figures(self) -> GateFigures:
         slowdown = self.slowdown
         assert slowdown is not None and self.alone_s is not None and self.together_s is not None
         ratio = slowdown / self.max_slowdown
         relation = ">" if slowdown > self.max_slowdown else "<="
+        notes = [
+            f"concurrent: {slowdown:.2f}x with other processes' wait taken out, {self.wall_slowdown:.2f}x on "
+            f"the wall clock; machine: {self.machine_text()}"
+        ]
+        if self.oversubscribed:
+            notes.append(self.cores_note())
         return GateFigures(
             kind=KIND,
-            figures={
-                "slowdown": round(slowdown, 4),
-                "max_slowdown": self.max_slowdown,
-                "ratio": round(ratio, 4),
-                "alone_s": float(f"{self.alone_s:.6g}"),
-                "together_s": float(f"{self.together_s:.6g}"),
-                "workers": self.workers,
-                "kind": self.kind,
-                "calls_per_s_alone": float(f"{self.calls_per_s_alone:.6g}"),
-                "calls_per_s_together": float(f"{self.calls_per_s_together:.6g}"),
-                "calls": self.calls,
-                "cores": self.cores,
-            },
+            figures=self._figures(),
             measured=slowdown,
             limit=self.max_slowdown,
             phrase=(
@@ -138,7 +207,8 @@ class ConcurrentResult:
                 f"calls/s alone, {self.calls_per_s_together:.4g} calls/s together"
             ),
             details=self.details(),
-            notes=(self.cores_note(),) if self.oversubscribed else (),
+            notes=tuple(notes),
+            undecided=self.undecided(),
         )
 
 
@@ -189,25 +259,70 @@ def serve(
 ) -> None:
     """A worker's loop: warm up, then answer "calibrate" and "run" commands until told to stop.
 
-    A run "together" first answers "waiting" and starts when the parent says "go" (the parent
-    sends it to every worker once all are waiting: they start together).
+    A command names the work (:data:`CODE` or :data:`REFERENCE`); a run is answered with its batch.
     """
+    works = (call, reference_work)
     try:
         call()
         send(("ready",))
         while (command := receive()) is not None:
             if command[0] == "calibrate":
-                send(("calibrated", *autorange(call, BATCH_S)))
+                _, work, target_s = command
+                send(("calibrated", *autorange(works[work], target_s)))
                 continue
-            _, inner, batches, together = command
-            if together:
-                send(("waiting",))
-                if receive() is None:
-                    return
-            send(("times", [time_loop(call, inner) / inner for _ in range(batches)]))
+            _, inner, together, work = command
+            span = run_batch(works[work], inner, together, receive, send)
+            if span is None:
+                return
+            send(("times", span))
     except BaseException as error:
         with contextlib.suppress(Exception):  # when the parent is gone, nobody is left to tell
             send(("error", describe_error(error)))
+
+
+def run_batch(
+    call: Callable[[], Any],
+    inner: int,
+    together: bool,
+    receive: Callable[[], Message | None],
+    send: Callable[[Message], None],
+) -> Span | None:
+    """``inner`` calls as a :class:`Span` (wall, run-queue wait, CPU time of this thread).
+
+    Together, it answers "waiting" and starts on the parent's ("go", time); its wall time counts from
+    that time, so a worker kept from starting (by the GIL, a lock) counts that wait as the code's.
+    """
+    watch = Watch(None)
+    released = None
+    if together:
+        send(("waiting",))
+        watch.start()  # blocked until "go": nothing is counted meanwhile but the wall time
+        go = receive()
+        if go is None:
+            return None
+        released = go[1]
+    else:
+        watch.start()
+    for _ in range(inner):
+        call()
+    span = watch.stop()
+    if released is None:
+        return span
+    wall = max(0.0, min(span.wall_s, time.perf_counter() - released))
+    waited = None if span.waited_s is None else min(wall, span.waited_s)
+    return replace(span, wall_s=wall, waited_s=waited)
+
+
+def thread_main(
+    call: Callable[[], Any],
+    receive: Callable[[], Message | None],
+    send: Callable[[Message], None],
+) -> None:
+    """Entry point of a worker thread."""
+    try:
+        serve(call, receive, send, lambda error: error)
+    finally:
+        release_run_queue()
 
 
 def _remote_error(error: BaseException) -> str:
@@ -269,8 +384,8 @@ class _Threads(_Pool):
         self.outboxes: list[queue.SimpleQueue[Message]] = [queue.SimpleQueue() for _ in range(workers)]
         self.threads = [
             threading.Thread(
-                target=serve,
-                args=(call, self.inboxes[i].get, self.outboxes[i].put, lambda error: error),
+                target=thread_main,
+                args=(call, self.inboxes[i].get, self.outboxes[i].put),
                 name=f"perfgate-concurrent-{i}",
                 daemon=True,
             )
@@ -362,58 +477,115 @@ def rounds_for(batch_s: float) -> int:
 
 @dataclass
 class _Rounds:
-    """Seconds per call of each batch, per round, and the wall seconds of each phase."""
+    """The batches of each round, as spans, and the wall seconds of each phase.
+
+    ``crowd`` is how many workers share each core when together (1 unless there are more workers than
+    cores): the wait they cause each other is the code's and is not taken out.
+    """
 
     inner: int
-    alone: list[float] = field(default_factory=list)
-    together: list[list[float]] = field(default_factory=list)
+    crowd: float = 1.0
+    alone: list[Span] = field(default_factory=list)
+    together: list[list[Span]] = field(default_factory=list)
     alone_wall: float = 0.0
     together_wall: float = 0.0
 
-    def slowdown(self) -> float:
-        ratios = [
-            statistics.median(together) / alone if alone > 0 else math.inf
-            for alone, together in zip(self.alone, self.together, strict=True)
-        ]
+    def seconds(self, span: Span, together: bool, figure: str = "judged") -> float:
+        """Seconds per call of a batch: "judged" (other processes' wait out), "wall" or "cpu"."""
+        if figure == "wall":
+            value = span.wall_s
+        elif figure == "cpu":
+            value = span.cpu_s or 0.0
+        else:
+            value = busy_time(span, self.crowd if together else 1.0)
+        return value / self.inner
+
+    def batch_seconds(self, batch: list[Span], figure: str) -> list[float]:
+        """Seconds per call of each worker's batch together.
+
+        "least" also takes out what a lock or GIL holder waiting for a CPU passes on to a worker blocked
+        on it: no more than the other workers waited, nor than its blocked time x their waiting share.
+        """
+        if figure != "least":
+            return [self.seconds(span, True, figure) for span in batch]
+        kept = [busy_time(span, self.crowd) for span in batch]
+        cpu = [span.cpu_s or 0.0 for span in batch]
+        waits = [span.wall_s - own for span, own in zip(batch, kept, strict=True)]
+        share = sum(waits) / (sum(waits) + sum(cpu)) if sum(waits) > 0 else 0.0
+        least = []
+        for own, used, wait in zip(kept, cpu, waits, strict=True):
+            passed_on = min(sum(waits) - wait, max(0.0, own - used) * share)
+            least.append(max(used, own - passed_on, own * 1e-3) / self.inner)
+        return least
+
+    def slowdown(self, figure: str = "judged") -> float:
+        """Median over the rounds of (median batch together / batch alone)."""
+        ratios = []
+        for alone, together in zip(self.alone, self.together, strict=True):
+            base = self.seconds(alone, False, "judged" if figure == "least" else figure)
+            batch = statistics.median(self.batch_seconds(together, figure))
+            ratios.append(batch / base if base > 0 else math.inf)
         return statistics.median(ratios)
 
+    def timed(self) -> list[tuple[Span, float]]:
+        """Every batch with its busy seconds (for the machine's load)."""
+        pairs = [(span, busy_time(span)) for span in self.alone]
+        pairs += [(span, busy_time(span, self.crowd)) for batch in self.together for span in batch]
+        return pairs
 
-def _run_alone(pool: _Pool, rounds: _Rounds) -> None:
-    pool.send(0, ("run", rounds.inner, 1, False))
+    def cpu_s(self) -> float:
+        return sum(span.cpu_s or 0.0 for span, _ in self.timed())
+
+
+def _run_alone(pool: _Pool, rounds: _Rounds, work: int = CODE) -> None:
+    pool.send(0, ("run", rounds.inner, False, work))
     start = time.perf_counter()
-    rounds.alone += pool.expect(0, "times")[1]
+    rounds.alone.append(pool.expect(0, "times")[1])
     rounds.alone_wall += time.perf_counter() - start
 
 
-def _run_together(pool: _Pool, workers: int, rounds: _Rounds) -> None:
+def _run_together(pool: _Pool, workers: int, rounds: _Rounds, work: int = CODE) -> None:
     for index in range(workers):
-        pool.send(index, ("run", rounds.inner, 1, True))
+        pool.send(index, ("run", rounds.inner, True, work))
     for index in range(workers):
         pool.expect(index, "waiting")
     start = time.perf_counter()
     for index in range(workers):
-        pool.send(index, ("go",))
+        pool.send(index, ("go", start))
     replies = [pool.receive(index) for index in range(workers)]
     rounds.together_wall += time.perf_counter() - start
-    batch: list[float] = []
+    batch: list[Span] = []
     for index, reply in enumerate(replies):
         if reply[0] == "error":
             raise pool.fail(index, reply[1])
-        batch += reply[1]
+        batch.append(reply[1])
     rounds.together.append(batch)
 
 
-def _drive(pool: _Pool, workers: int) -> _Rounds:
-    """Warm up, calibrate, then alternate alone and together."""
+def _drive(pool: _Pool, workers: int, crowd: float, watch: LoadWatch) -> _Rounds:
+    """Warm up, calibrate, then alternate alone and together (the machine watched meanwhile)."""
     for index in range(workers):
         pool.expect(index, "ready")
-    pool.send(0, ("calibrate",))
+    pool.send(0, ("calibrate", CODE, BATCH_S))
     _, inner, batch_s = pool.expect(0, "calibrated")
-    rounds = _Rounds(inner=inner)
+    rounds = _Rounds(inner=inner, crowd=crowd)
+    watch.start()
     for _ in range(rounds_for(batch_s)):
         _run_alone(pool, rounds)
         _run_together(pool, workers, rounds)
     return rounds
+
+
+def machine_slowdown(pool: _Pool, workers: int, cores: int) -> float:
+    """The reference work's slowdown with as many workers at once as there are cores for (up to
+    ``workers``), judged as the code's: what the machine's hardware costs independent work."""
+    pool.send(0, ("calibrate", REFERENCE, REFERENCE_S))
+    _, inner, _ = pool.expect(0, "calibrated")
+    rounds = _Rounds(inner=inner)
+    for _ in range(REFERENCE_ROUNDS):
+        _run_alone(pool, rounds, REFERENCE)
+        _run_together(pool, min(workers, cores), rounds, REFERENCE)
+    return rounds.slowdown()
 
 
 def measure(
@@ -433,21 +605,39 @@ def measure(
         pool = _Processes(payload, workers, arguments.describe(fn))
     else:
         pool = _Threads(functools.partial(fn, *args, **kwargs), workers)
+    cores = available_cores()
+    watch = LoadWatch(cores)
+    machine = None
     with pool:
-        rounds = _drive(pool, workers)
+        rounds = _drive(pool, workers, max(1.0, workers / cores), watch)
+        load = watch.stop(rounds.timed(), rounds.cpu_s() if kind == "process" else 0.0)
+        if rounds.slowdown() > max_slowdown:
+            machine = machine_slowdown(pool, workers, cores)
+    return _result(rounds, workers, kind, max_slowdown, load, machine)
+
+
+def _result(
+    rounds: _Rounds, workers: int, kind: str, max_slowdown: float, load: Load, machine: float | None
+) -> ConcurrentResult:
     calls = rounds.inner * len(rounds.alone)
-    together = [seconds for batch in rounds.together for seconds in batch]
+    alone = [rounds.seconds(span, False) for span in rounds.alone]
+    together = [rounds.seconds(span, True) for batch in rounds.together for span in batch]
     return ConcurrentResult(
         workers=workers,
         kind=kind,
         max_slowdown=max_slowdown,
-        cores=available_cores(),
-        alone_s=statistics.median(rounds.alone),
+        cores=load.cores,
+        alone_s=statistics.median(alone),
         together_s=statistics.median(together),
         slowdown=rounds.slowdown(),
         calls_per_s_alone=calls / rounds.alone_wall,
         calls_per_s_together=workers * calls / rounds.together_wall,
         calls=calls,
-        alone_batches_s=tuple(rounds.alone),
+        alone_batches_s=tuple(alone),
         together_batches_s=tuple(together),
+        wall_slowdown=rounds.slowdown("wall"),
+        cpu_slowdown=rounds.slowdown("cpu"),
+        least_slowdown=rounds.slowdown("least"),
+        machine_slowdown=machine,
+        load=load,
     )

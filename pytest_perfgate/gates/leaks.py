@@ -1,4 +1,7 @@
-"""``perfgate.leaks``: memory still held after many calls, against a ``max_growth`` budget."""
+"""``perfgate.leaks``: memory still held after many calls, against a ``max_growth`` budget.
+
+Memory only: nothing in the verdict is timed, so other processes' load can slow the calls down but
+cannot change what they still hold."""
 
 from __future__ import annotations
 

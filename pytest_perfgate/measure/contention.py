@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -63,6 +64,29 @@ def run_queue_wait() -> float | None:
         return int(fields[1]) * 1e-9
     except (OSError, IndexError, ValueError):
         _run_queue.unavailable = True
+        return None
+
+
+def release_run_queue() -> None:
+    """Close this thread's handle on its run-queue figures; a thread that read them calls it as it ends."""
+    fd, _run_queue.fd = _run_queue.fd, None
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def cpu_busy_s() -> float | None:
+    """Seconds all CPUs together have spent busy (not idle) since boot; None where unknown.
+
+    Linux only (``/proc/stat``, in clock ticks): the difference over a stretch, less this process
+    tree's own CPU time, is what other processes used.
+    """
+    try:
+        with open("/proc/stat", "rb") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:9]]
+        idle = fields[3] + fields[4]
+        return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
         return None
 
 

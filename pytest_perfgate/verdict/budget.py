@@ -128,6 +128,9 @@ class GateFigures:
     #: The limit lies inside the measurement's confidence interval.
     marginal: bool = False
     notes: tuple[str, ...] = ()
+    #: Over the limit, but the machine could not tell (too busy, cores that share hardware): why.
+    #: Such a result is a warning, never a failure.
+    undecided: str = ""
 
     @property
     def over(self) -> bool:
@@ -145,7 +148,8 @@ def judge_gate(
     notes: list[str] | None = None,
     attempts: list[dict[str, Any]] | None = None,
 ) -> Record:
-    """The verdict of a gate beyond one call: over its limit fails (warns in warn mode).
+    """The verdict of a gate beyond one call: over its limit fails (warns in warn mode, or when the
+    figures say the machine could not tell).
 
     ``figures`` is None when nothing was measured (mode off, benchmarks disabled); ``reason`` says why.
     Memory is not measured by these gates and is not required.
@@ -160,6 +164,8 @@ def judge_gate(
         verdict, reason = NOT_MEASURED, "perfgate mode is off"
     elif figures is None:
         verdict, reason = NOT_MEASURED, reason or "nothing was measured"
+    elif figures.over and figures.undecided:
+        verdict, reason = WARN, f"over the {kind} limit, not judged: {figures.undecided}"
     elif figures.over:
         verdict, reason = (FAIL if mode == "enforce" else WARN), f"over the {kind} limit"
     else:
@@ -167,6 +173,8 @@ def judge_gate(
     message = ""
     if verdict in (FAIL, WARN) and figures is not None:
         message = f"perfgate: {gate.label()}: {figures.phrase}"
+        if figures.over and figures.undecided:
+            message += f"; not judged: {figures.undecided}"
         if figures.details:
             message += "\n" + figures.details
     return Record(
