@@ -1,8 +1,9 @@
-"""``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT]``: trends from the store.
+"""``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT] [--accept]``: trends.
 
 Per test: a sparkline of its statistic over the last N runs, the latest figure against the median
 of the ones before (ratio; improving, degrading or stable), the budget, and the run and commit of
-each step. ``--html`` also writes a self-contained page with a trend chart per test.
+each step. ``--html`` also writes a self-contained page with a trend chart per test. ``--accept``
+takes each matching test's level as of its latest run as its new normal (see ``accept.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..history.context import utc_now
 from ..history.store import DEFAULT_PATH, HistoryError, Run, describe, is_url, open_store
 from ..history.trends import Trend, step_text, trends_of
 from . import CommandError
+from .accept import accept
 
 HELP = "show each test's trend over the runs in the history store"
 ASCII_SPARKS = " .:-=+*#"
@@ -46,6 +48,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--last", metavar="N", type=_positive, default=30, help="runs to show (default 30)")
     parser.add_argument("--html", metavar="OUT", help="also write a page with a trend chart per test")
+    parser.add_argument(
+        "--accept",
+        action="store_true",
+        help="accept each matching test's level as of its latest run: the history check stops "
+        "failing a step up it found, and judges later runs against the new level",
+    )
     parser.set_defaults(run=run)
 
 
@@ -128,6 +136,10 @@ def run(arguments: argparse.Namespace) -> int:
         raise CommandError(
             f"no history store at {location}: run pytest with --perfgate-history first, or give --db"
         )
+    if arguments.accept:
+        if arguments.html:
+            raise CommandError("--accept writes to the store and prints no trends: leave out --html")
+        return accept(location, arguments.test)
     try:
         with open_store(location, readonly=True) as store:
             runs = store.runs(arguments.test, arguments.last)
