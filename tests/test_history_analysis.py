@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import pytest
 
-from pytest_perfgate.history.analysis import find_steps, sparkline, step_up, trend
+from pytest_perfgate.history.analysis import (
+    Regression,
+    find_steps,
+    judge_latest,
+    sparkline,
+    trend,
+)
 
 
 def synthetic(
@@ -62,65 +69,124 @@ def test_steps_up_and_down_are_found_and_located() -> None:
     assert all(step.p_value < 0.01 for step in steps)
 
 
+def latest(values: list[float], **options: Any) -> Regression | None:
+    return judge_latest(values, **options).regression
+
+
+def flagged(values: list[float], start: int, **options: Any) -> list[bool]:
+    """The check's decision on each run from ``start`` on, as each was the latest."""
+    return [latest(values[: end + 1], **options) is not None for end in range(start, len(values))]
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_fifty_noisy_runs_never_trip_the_check(seed: int) -> None:
     """5% run-to-run noise, 8% round jitter and outliers: at no point of the history is it a step."""
-    values, rounds = synthetic(seed, 50, noise=0.05)
-    for end in range(2, 51):
-        assert step_up(values[:end], rounds[:end]) is None, f"tripped at run {end}"
+    values, _ = synthetic(seed, 50, noise=0.05)
+    assert flagged(values, 0) == [False] * 50
+
+
+def test_the_issue_history_fails_on_every_run_at_the_new_level() -> None:
+    """10 runs at 1.07 ms, then runs at 3.08 ms: every one of them fails, from the first."""
+    rng = random.Random(2)
+    values = [0.00107 * (1 + rng.uniform(-0.03, 0.03)) for _ in range(10)]
+    values += [0.00308 * (1 + rng.uniform(-0.03, 0.03)) for _ in range(5)]
+    assert flagged(values, 10) == [True] * 5
+    step = latest(values)
+    assert step is not None and step.index == 10 and step.runs_after == 5
+    assert step.ratio == pytest.approx(3.08 / 1.07, rel=0.05)
+    assert latest([*values, 0.00107]) is None  # back at the old level: passes
+    assert latest([*values, 0.00107, 0.00308]) is not None  # and the step is still there
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_doubling_fails_on_every_later_run_and_a_fix_passes(seed: int) -> None:
+    values, _ = synthetic(200 + seed, 40, noise=0.08, step_at=20, step=2.0)
+    assert flagged(values, 20) == [True] * 20
+    fixed, _ = synthetic(300 + seed, 10, noise=0.08)
+    assert flagged([*values, *fixed], 40) == [False] * 10
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_a_twenty_percent_step_is_caught_and_located(seed: int) -> None:
-    values, rounds = synthetic(100 + seed, 44, noise=0.05, step_at=40)
-    caught = [step_up(values[:end], rounds[:end]) for end in range(41, 45)]
+    values, _ = synthetic(100 + seed, 45, noise=0.05, step_at=40)
+    caught = [latest(values[:end]) for end in range(41, 46)]
     found = next((step for step in caught if step is not None), None)
-    assert found is not None, "not caught within four runs of the step"
+    assert found is not None, "not caught within five runs of the step"
     assert abs(found.index - 40) <= 1
     assert found.ratio == pytest.approx(1.2, rel=0.1)
-    assert found.runs_before >= 39
+    assert found.runs_before >= 38
 
 
 def test_a_clear_step_is_caught_in_its_first_run() -> None:
-    values, rounds = synthetic(5, 31, noise=0.02, step_at=30)
-    step = step_up(values, rounds)
+    values, _ = synthetic(5, 31, noise=0.02, step_at=30)
+    step = latest(values)
     assert step is not None
-    assert (step.index, step.runs_after) == (30, 1)
-    assert step.p_value < 1e-6  # its raw rounds, against the earlier runs' rounds
+    assert (step.index, step.runs_after, step.runs_before) == (30, 1, 30)
+    assert step.z > 4.5
 
 
 def test_one_slow_run_within_a_noisy_history_is_not_a_step() -> None:
-    values, rounds = synthetic(6, 31, noise=0.08)
+    values, _ = synthetic(6, 31, noise=0.08)
     values[-1] *= 1.3
-    rounds[-1] = [value * 1.3 for value in rounds[-1]]
-    assert step_up(values, rounds) is None  # 30% is within 4.5 standard errors of 8% noise
-    values, rounds = synthetic(6, 31, noise=0.02)
+    assert latest(values) is None  # 30% is within 4.5 standard errors of 8% noise
+    values, _ = synthetic(6, 31, noise=0.02)
     values[-1] *= 1.3
-    rounds[-1] = [value * 1.3 for value in rounds[-1]]
-    assert step_up(values, rounds) is not None  # with 2% noise it is far outside
+    assert latest(values) is not None  # with 2% noise it is far outside
 
 
-def test_old_steps_are_the_new_normal_and_fixed_regressions_pass() -> None:
-    values, rounds = synthetic(8, 60, noise=0.03, step_at=20, step=1.3)
-    assert step_up(values, rounds) is None  # 40 runs ago: accepted
-    values, rounds = synthetic(9, 45, noise=0.03, step_at=40, step=1.3)
+def test_a_step_holds_until_accepted() -> None:
+    values, _ = synthetic(8, 60, noise=0.03, step_at=20, step=1.3)
+    step = latest(values)
+    assert step is not None and step.index == 20 and step.runs_after == 40  # 40 runs on: still there
+    accepted = judge_latest(values, accepted={45})
+    assert accepted.regression is None and accepted.accepted
+    assert flagged(values, 45, accepted={45}) == [False] * 15
+    back, _ = synthetic(9, 3, noise=0.03)
+    assert latest([*values, *back], accepted={45}) is None  # a step down from the accepted level
+
+
+def test_an_accepted_level_judges_with_few_runs() -> None:
+    """An accepted step borrows the spread of the level before it: three runs at it are enough."""
+    values = [1.0 + 0.01 * (i % 3) for i in range(12)] + [2.0]
+    assert latest(values) is not None
+    young = judge_latest([*values, 2.01], accepted={13})
+    assert (young.regression, young.reference, young.needed, young.accepted) == (None, 1, 2, True)
+    judged = judge_latest([*values, 2.01, 1.99, 2.0], accepted={13})
+    assert judged.needed == 0 and judged.reference == 3
+    assert latest([*values, 2.01, 1.99, 2.0, 4.0], accepted={13}) is not None
+    assert judge_latest(values, accepted={5}).regression is not None  # accepted before the step
+
+
+def test_a_fixed_regression_passes_and_improvements_never_trip() -> None:
+    values, _ = synthetic(9, 45, noise=0.03, step_at=40, step=1.3)
     values[-1] /= 1.3
-    rounds[-1] = [value / 1.3 for value in rounds[-1]]
-    assert step_up(values, rounds) is None  # back down: fixed
+    assert latest(values) is None  # back down: fixed
+    values, _ = synthetic(12, 45, noise=0.03, step_at=40, step=0.6)
+    assert flagged(values, 0) == [False] * 45
 
 
-def test_improvements_never_trip() -> None:
-    values, rounds = synthetic(12, 45, noise=0.03, step_at=40, step=0.6)
-    assert step_up(values, rounds) is None
+def test_a_slow_drift_moves_the_reference_along() -> None:
+    """0.1% a run (16% over 150 runs) is never a step; 1% a run is, within a few dozen runs."""
+    rng = random.Random(3)
+    noise = [rng.gauss(0, 0.02) for _ in range(150)]
+    slow = [0.01 * 1.001**run * (1 + wobble) for run, wobble in enumerate(noise)]
+    assert slow[-1] > 1.1 * slow[0]
+    assert not any(flagged(slow, 0))
+    fast = [0.01 * 1.01**run * (1 + wobble) for run, wobble in enumerate(noise[:60])]
+    assert any(flagged(fast, 0))
 
 
-def test_memory_series_without_rounds() -> None:
+def test_memory_series_are_exact() -> None:
     flat = [1_000_000.0] * 20
-    assert step_up([*flat, 1_000_000.0]) is None
-    step = step_up([*flat, 1_200_000.0])
+    assert latest([*flat, 1_000_000.0]) is None
+    step = latest([*flat, 1_200_000.0])
     assert step is not None and step.index == 20 and step.ratio == pytest.approx(1.2)
-    assert step_up([*flat, 1_050_000.0]) is None  # below the minimum effect
+    assert latest([*flat, 1_050_000.0]) is None  # below the minimum effect
+    assert latest([*flat, 1_050_000.0], min_effect=0.04) is not None
 
 
-def test_too_little_history_decides_nothing() -> None:
-    assert step_up([1.0, 1.0, 1.0, 5.0]) is None
+def test_too_little_history_says_how_much_it_has_and_needs() -> None:
+    short = judge_latest([1.0, 1.0, 1.0, 5.0])
+    assert (short.regression, short.reference, short.needed) == (None, 3, 5)
+    assert judge_latest([]).needed == 8
+    assert judge_latest([1.0] * 8 + [5.0]).regression is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -13,6 +14,8 @@ import pytest
 from headless import render_page
 
 from pytest_perfgate.cli import main
+from pytest_perfgate.history.analysis import Judgement
+from pytest_perfgate.history.levels import judge_series, time_series
 from pytest_perfgate.history.store import Machine, Result, Run, open_store
 
 STEP_COMMIT = "c0ffee" + "0" * 34
@@ -125,6 +128,9 @@ def test_ascii_when_the_terminal_cannot_show_blocks(
         (["--db", "{tmp}/broken.sqlite"],
          "history store {tmp}/broken.sqlite: cannot read: file is not a database"),
         (["--db", "{store}", "--html", "{store}/page.html"], "cannot write {store}/page.html"),
+        (["--db", "{store}", "--accept", "--html", "x.html"], "--accept writes to the store and prints no"),
+        (["--db", "{store}", "--accept", "--test", "nothing_like_it"],
+         "no test matching 'nothing_like_it' in {store}: nothing to accept"),
     ],
 )  # fmt: skip
 def test_bad_input(
@@ -136,6 +142,38 @@ def test_bad_input(
     error = capsys.readouterr().err
     assert error.startswith("perfgate history: error: " + message.format(tmp=tmp_path, store=store))
     assert "Traceback" not in error
+
+
+def judged(store: Path, nodeid: str, latest: float) -> Judgement:
+    """The history check on a next run of the test measuring ``latest``."""
+    with open_store(store, readonly=True) as reader:
+        series = time_series(nodeid, reader.runs(nodeid, 200, exact=True), "median")
+        return judge_series(series, reader.accepted(nodeid), 0.10, latest)
+
+
+def test_accept_takes_each_tests_latest_level_as_its_new_normal(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = "tests/test_parse.py::test_big"
+    step = judged(store, big, 0.015).regression
+    assert step is not None and step.index == 30 and step.runs_after == 11
+    assert main(["history", "--db", str(store), "--accept", "--test", "test_parse.py::*"]) == 0
+    lines = lines_of(capsys)
+    assert lines[:2] == [
+        f"perfgate history: accepted the level of 2 tests as of their latest run in {store}",
+        "steps up accepted as the new normal:",
+    ]
+    expected = rf"  {re.escape(big)}: time median 1[12]\.?\d* ms -> 1[45]\.?\d* ms \(1\.2\dx\) since "
+    assert re.fullmatch(expected + f"2024-05-02 06:00 UTC, commit {STEP_COMMIT[:10]} \\(main\\)", lines[2])
+    assert len(lines) == 3
+    after = judged(store, big, 0.015)
+    assert after.regression is None and after.accepted
+    with open_store(store, readonly=True) as reader:
+        assert reader.accepted(big) == [40] and reader.accepted("tests/test_io.py::test_write[a-b]") == []
+    assert main(["history", "--db", str(store), "--accept"]) == 0
+    assert lines_of(capsys)[1:] == [
+        "none of them is at a step up now; a step up found later is judged as before"
+    ]
 
 
 def test_last_must_be_positive(store: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@ and a store that cannot be written never costs the run."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import junit_properties
+from pytest_perfgate.cli import main
 from pytest_perfgate.history.store import Result, Run, open_store
 from pytest_perfgate.measure.machine import this_machine
 from pytest_perfgate.record import Record, TimeFigures
@@ -147,7 +149,7 @@ def test_on_a_postgresql_server(pytester: pytest.Pytester, postgres_url: str) ->
 def _newer_schema(path: Path) -> str:
     with open_store(path) as store, store._transaction() as cursor:
         cursor.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    return "schema version 99, newer than this pytest-perfgate understands (1); upgrade pytest-perfgate"
+    return "schema version 99, newer than this pytest-perfgate understands (2); upgrade pytest-perfgate"
 
 
 @pytest.mark.parametrize("problem", ["bad url", "newer schema", "no folder", "unreachable server"])
@@ -204,12 +206,14 @@ def _record(nodeid: str, value: float, rng: random.Random) -> Record:
     )
 
 
-def prefill(location: str | Path, nodeid: str, levels: list[tuple[float, str, str]]) -> None:
-    """One run per (level in seconds, commit, time), on this machine, with 3% noise."""
+def prefill(
+    location: str | Path, nodeid: str, levels: list[tuple[float, str, str]], noise: float = 0.03
+) -> None:
+    """One run per (level in seconds, commit, time), on this machine, with run-to-run ``noise``."""
     rng = random.Random(1)
     with open_store(location) as store:
         for level, commit, when in levels:
-            run_level = level * (1 + rng.uniform(-0.03, 0.03))
+            run_level = level * (1 + rng.uniform(-noise, noise))
             record = _record(nodeid, run_level, rng)
             store.append_run(
                 Run(
@@ -248,7 +252,9 @@ def test_a_step_up_fails_naming_the_run_and_commit(pytester: pytest.Pytester) ->
         [
             "perfgate history check: *history.sqlite (steps up of 10% or more fail)",
             "perfgate: history: time median 2* ms is a step up from * ms (*x the median of 30 earlier "
-            "runs, p=*) since the run of 2024-06-01 10:22 UTC, commit bbbbbbbbbb (main)",
+            "runs, * standard errors) since the run of 2024-06-01 10:22 UTC, commit bbbbbbbbbb (main); "
+            "if it is the new normal: perfgate history --accept --test "
+            "test_a_step_up_fails_naming_the_run_and_commit.py::test_sleepy",
         ]
     )
     properties = junit_properties(pytester.path / "junit.xml")["test_sleepy"]
@@ -264,7 +270,7 @@ def test_a_step_up_in_this_run_and_recording_it(pytester: pytest.Pytester) -> No
     prefill(pytester.path / ".perfgate/history.sqlite", nodeid, STEPPED[:30])
     result = run(pytester, "--perfgate-history-check", "--perfgate-history")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*perfgate: history: time median * is a step up from * in this run"])
+    result.stdout.fnmatch_lines(["*perfgate: history: time median * is a step up from * in this run; *"])
     latest = history(pytester)[-1].results[0]
     assert latest.verdict == "fail"  # the run is recorded with the check's verdict
     assert latest.record is not None and latest.record.extra["history"]["since_run"] is None
@@ -310,3 +316,73 @@ def test_an_unreadable_store_skips_the_check_with_a_warning(pytester: pytest.Pyt
     result.stdout.fnmatch_lines(
         [f"perfgate warning: history check skipped: history store {location}: *not a perfgate history*"]
     )
+
+
+LEVEL = """
+import time
+import pytest
+
+@pytest.mark.performance(time="1s")
+def test_level(perfgate):
+    perfgate.pedantic(time.sleep, args=({seconds},), rounds=5)
+"""
+
+
+def check_run(pytester: pytest.Pytester, seconds: float, *arguments: str) -> pytest.RunResult:
+    """One recorded and checked run of ``test_level`` sleeping ``seconds`` a round."""
+    pytester.makepyfile(test_level=LEVEL.format(seconds=seconds))
+    return run(pytester, "--perfgate-history", "--perfgate-history-check", *arguments)
+
+
+def test_a_step_fails_every_later_run_until_it_is_accepted(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """10 runs at 10 ms, then 50 ms: every run at 50 ms fails (a run at 10 ms between passes) until
+    ``perfgate history --accept``; then 50 ms is the level that later runs are judged against."""
+    nodeid = "test_level.py::test_level"
+    store = pytester.path / ".perfgate" / "history.sqlite"
+    days = [(0.01, "a" * 40, f"2024-05-{day:02d}T09:00:00+00:00") for day in range(1, 11)]
+    prefill(store, nodeid, days, noise=0.05)
+    first = check_run(pytester, 0.05)
+    first.assert_outcomes(failed=1)
+    first.stdout.fnmatch_lines(
+        ["*perfgate: history: time median 5* ms is a step up from 1* ms * in this run; *"]
+    )
+    for _ in range(2):
+        later = check_run(pytester, 0.05)
+        later.assert_outcomes(failed=1)
+        later.stdout.fnmatch_lines(
+            ["*is a step up from 1* ms (*x the median of 10 earlier runs, *) since the run of 20*; "
+             f"if it is the new normal: perfgate history --accept --test {nodeid}"]
+        )  # fmt: skip
+    check_run(pytester, 0.01).assert_outcomes(passed=1)  # back at the old level
+    check_run(pytester, 0.05).assert_outcomes(failed=1)  # the step is still there
+    assert [result.verdict for run in history(pytester) for result in run.results][10:] == [
+        "fail", "fail", "fail", "pass", "fail"
+    ]  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(pytester.path)
+        assert main(["history", "--accept", "--test", "test_level"]) == 0
+    out = capsys.readouterr().out
+    assert f"perfgate history: accepted the level of 1 test as of their latest run in {store}" in out
+    assert f"  {nodeid}: time median 1" in out and " ms -> 5" in out
+    check_run(pytester, 0.05).assert_outcomes(passed=1)  # the new normal
+    with open_store(store, readonly=True) as reader:
+        assert reader.accepted(nodeid) == [15]
+
+
+def test_too_short_a_history_says_how_many_runs_it_has_and_needs(pytester: pytest.Pytester) -> None:
+    nodeid = "test_level.py::test_level"
+    result = check_run(pytester, 0.01, "--perfgate-json=report.json")
+    result.assert_outcomes(passed=1)
+    needs = "history check: not judged yet: {} of this test before this one on this kind of machine, 8 needed"
+    result.stdout.fnmatch_lines([f"{nodeid}: {needs.format('0 runs')} (time median)"])
+    prefill(
+        pytester.path / ".perfgate" / "history.sqlite",
+        nodeid,
+        [(0.01, "a" * 40, "2024-05-01T09:00:00+00:00")],
+    )
+    result = check_run(pytester, 0.01, "--perfgate-json=report.json")
+    result.stdout.fnmatch_lines([f"{nodeid}: {needs.format('2 runs')} (time median)"])
+    notes = json.loads((pytester.path / "report.json").read_text())["tests"][0]["notes"]
+    assert f"{needs.format('2 runs')} (time median)" in notes

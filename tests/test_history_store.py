@@ -141,7 +141,8 @@ def test_older_schema_is_migrated_in_place(location: str, monkeypatch: pytest.Mo
         store.append_run(make_run(0, ["t::a"]))
     later = [*schema.MIGRATIONS, ("ALTER TABLE runs ADD COLUMN ci_job TEXT",)]
     monkeypatch.setattr(schema, "MIGRATIONS", later)
-    with pytest.raises(HistoryError, match="older schema version 1; append a run"):
+    monkeypatch.setattr(schema, "READABLE_FROM", len(later))
+    with pytest.raises(HistoryError, match="older schema version 2; append a run"):
         open_store(location, readonly=True)
     with open_store(location) as store:  # a writer migrates
         assert store.check_readable()
@@ -150,7 +151,7 @@ def test_older_schema_is_migrated_in_place(location: str, monkeypatch: pytest.Mo
             cursor.execute("SELECT ci_job FROM runs")
             assert cursor.fetchall() == [(None,)]
             cursor.execute(store._sql("SELECT value FROM meta WHERE key = ?"), ("schema_version",))
-            assert cursor.fetchone()[0] == "2"
+            assert cursor.fetchone()[0] == "3"
 
 
 def test_newer_schema_is_refused_naming_the_store(location: str) -> None:
@@ -161,7 +162,33 @@ def test_newer_schema_is_refused_naming_the_store(location: str) -> None:
             open_store(location, readonly=readonly)
         message = str(caught.value)
         assert redact(location) in message
-        assert "schema version 99, newer than this pytest-perfgate understands (1)" in message
+        assert "schema version 99, newer than this pytest-perfgate understands (2)" in message
+
+
+def test_acceptances_are_kept_per_test(location: str) -> None:
+    with open_store(location) as store:
+        first = store.append_run(make_run(0, ["t::a", "t::b"]))
+        second = store.append_run(make_run(1, ["t::a"]))
+        store.accept([("t::a", first), ("t::a", second), ("t::b", first)], "2024-06-01T00:00:00+00:00")
+    with open_store(location, readonly=True) as store:
+        assert store.accepted("t::a") == [first, second]
+        assert store.accepted("t::b") == [first]
+        assert store.accepted("t::c") == []
+
+
+def test_a_store_of_the_first_schema_is_read_as_it_is(location: str) -> None:
+    """Schema 2 only adds the acceptances: a reader needs no migration of a schema 1 store."""
+    with open_store(location) as store:
+        store.append_run(make_run(0, ["t::a"]))
+        with store._transaction() as cursor:
+            cursor.execute("DROP TABLE accepts")
+            cursor.execute(store._sql("UPDATE meta SET value = ? WHERE key = ?"), ("1", "schema_version"))
+    with open_store(location, readonly=True) as store:
+        assert [len(run.results) for run in store.runs()] == [1]
+        assert store.accepted("t::a") == []
+    with open_store(location) as store:  # a writer migrates it
+        store.accept([("t::a", 1)], "2024-06-01T00:00:00+00:00")
+        assert store.accepted("t::a") == [1]
 
 
 WRITER = textwrap.dedent(

@@ -13,7 +13,9 @@ from pytest_perfgate.stats.intervals import (
     has_interval,
     interval,
     is_bounded,
+    is_finite,
     order_statistic_ranks,
+    rounds_to_bound,
     t_quantile,
 )
 
@@ -101,6 +103,18 @@ def test_contains_treats_open_sides_as_infinite() -> None:
     assert contains((1.0, None), 5.0) and not contains((6.0, None), 5.0)
     assert contains((None, 9.0), 5.0) and not contains((None, 4.0), 5.0)
     assert is_bounded((1.0, None)) and not is_bounded((None, None))
+    assert is_finite((1.0, 2.0)) and not is_finite((1.0, None)) and not is_finite((None, 2.0))
+
+
+@pytest.mark.parametrize(
+    ("stat", "rounds"), [("median", 6), ("p90", 36), ("p95", 72), ("p99", 368), ("mean", 2)]
+)
+def test_rounds_to_bound_are_the_fewest_with_both_sides(stat: str, rounds: int) -> None:
+    assert rounds_to_bound(stat) == rounds
+    data = [float(value) for value in range(rounds)]
+    assert is_finite(interval(data, stat) or (None, None))
+    assert not is_finite(interval(data[:-1], stat) or (None, None))
+    assert rounds_to_bound("min") is None and rounds_to_bound("max") is None
 
 
 def test_bad_quantile_is_an_error() -> None:

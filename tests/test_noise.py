@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from pytest_perfgate.measure.contention import Span, Watch, reference_work
+from pytest_perfgate.measure.deadline import Deadline
 from pytest_perfgate.measure.sampling import Batch, CallSampler
 from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
 from pytest_perfgate.verdict.noisy_time import CONTENDED, Policy, corrected_rounds, level_off, settle
@@ -350,7 +351,7 @@ def test_a_slow_cpu_is_waited_for_before_the_confirmation() -> None:
     assert any("waited 0.8 s" in note for note in decision.notes)
 
 
-def test_a_cpu_slow_for_all_of_max_time_still_fails_an_overrun() -> None:
+def test_a_cpu_slow_for_all_of_max_time_still_fails_an_overrun_within_it() -> None:
     clock = FakeClock()
 
     def sleep(seconds: float) -> None:
@@ -361,13 +362,14 @@ def test_a_cpu_slow_for_all_of_max_time_still_fails_an_overrun() -> None:
     sampler = FakeSampler(lambda i: 0.020, clock, span=lambda wall: slow)
     probe = FakeProbe([2.0] * 1000)
     decision = settle(first, "median", 0.010, sampler, Policy(max_time=3.0, clock=clock, sleep=sleep), probe)
-    assert clock.now >= 3.0  # waited as long as max_time allowed
+    assert 2.8 <= clock.now <= 3.0  # waited while a fresh measurement still fitted, then measured
+    assert sampler.calls == [10]
     assert decision.attempts[0].set_aside
-    assert len(decision.counted) == 2  # then measured and confirmed as usual
-    assert all(attempt.over(0.010) for attempt in decision.counted)
+    assert len(decision.counted) == 1 and decision.counted[0].over(0.010)  # no time to confirm it
+    assert "not confirmed: --perfgate-max-time (3 s) was spent before a fresh measurement" in decision.notes
 
 
-def test_no_waiting_once_max_time_is_spent() -> None:
+def test_no_waiting_and_no_confirmation_once_max_time_is_spent() -> None:
     clock = FakeClock()
     slow = Span(wall_s=0.2, waited_s=0.0, probe_factors=(2.0, 2.0))
     first = Batch(wall=[0.020] * 10, span=slow, source="pytest-benchmark", elapsed_s=0.2)
@@ -375,8 +377,50 @@ def test_no_waiting_once_max_time_is_spent() -> None:
     probe = FakeProbe([2.0] * 100)
     policy = Policy(max_time=0.0, clock=clock, sleep=lambda seconds: pytest.fail("slept"))
     decision = settle(first, "median", 0.010, sampler, policy, probe)
-    assert decision.waited_s == 0.0
-    assert len(decision.attempts) == 2
+    assert decision.waited_s == 0.0 and sampler.calls == []
+    assert len(decision.attempts) == 1 and decision.attempts[0].over(0.010)
+
+
+def test_one_deadline_bounds_the_benchmark_rounds_and_every_stage_after_them() -> None:
+    """The deadline starts before pytest-benchmark's rounds: what they spent is not spent again."""
+    clock = FakeClock()
+    sampler = FakeSampler(lambda i: 0.2, clock)
+    deadline = Deadline(1.0, clock)
+    clock.now = 0.8  # pytest-benchmark's four rounds of 0.2 s
+    first = quiet([0.2] * 4)
+    decision = settle(first, "median", 0.1, sampler, Policy(confirm=3, clock=clock), deadline=deadline)
+    assert sampler.calls == [1]  # one round still fitted: the confirmation, overrunning by none
+    assert len(decision.counted) == 2 and clock.now == pytest.approx(1.0)
+    clock.now = 0.0
+    late = Deadline(1.0, clock)
+    clock.now = 1.1
+    decision = settle(first, "median", 0.1, sampler, Policy(clock=clock), deadline=late)
+    assert sampler.calls == [1] and len(decision.attempts) == 1  # spent: nothing more
+    clock.now = 0.0
+    tight = Deadline(0.3, clock)
+    settle(quiet([0.2] * 4), "median", 0.1, sampler, Policy(confirm=1, clock=clock), deadline=tight)
+    assert sampler.calls == [1, 1] and clock.now == pytest.approx(0.2)  # at most one round over
+
+
+def test_an_open_interval_far_from_the_limit_is_not_marginal() -> None:
+    """A p99 of 1 ms rounds against 23.2 ms: too few rounds to bound it, but not in doubt."""
+    clock = FakeClock()
+    sampler = FakeSampler(lambda i: 0.001 * (1 + (i % 7) / 10), clock)
+    first = quiet([0.00088 + i * 1e-5 for i in range(50)])
+    decision = settle(first, "p99", 0.0232, sampler, Policy(max_time=0.1, clock=clock))
+    assert decision.interval is not None and decision.interval[1] is None  # still open
+    assert not decision.marginal and not any("marginal" in note for note in decision.notes)
+    assert clock.now <= 0.1 + 0.002  # more rounds were tried within max_time
+    assert len(decision.timing.data) > 50
+
+
+def test_an_open_interval_near_the_limit_is_marginal_and_says_what_a_bound_needs() -> None:
+    clock = FakeClock()
+    sampler = FakeSampler(lambda i: 0.010, clock)
+    decision = settle(quiet([0.010] * 50), "p99", 0.0125, sampler, Policy(max_time=0.1, clock=clock))
+    assert decision.marginal
+    note = next(note for note in decision.notes if note.startswith("marginal"))
+    assert "is still open (a p99 needs 368 rounds to be bounded); decided on the p99, 0.80x the limit" in note
 
 
 class FakeProbe:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -138,3 +139,81 @@ def test_a_busy_neighbour_does_not_fail_a_test_within_budget(
     assert isinstance(contention, dict)
     assert contention["factor"] >= 1 and contention["probes"] >= 2
     assert contention["action"] in ("none", "corrected", "remeasured")
+
+
+def test_a_clear_pass_with_an_open_interval_is_not_marginal(pytester: pytest.Pytester) -> None:
+    """A p95 of 20 ms rounds against 1 s: too few rounds to bound it in 0.3 s, and not in doubt."""
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.performance(time="1s", stat="p95")
+        def test_far_within(perfgate):
+            perfgate.pedantic(time.sleep, args=(0.02,), rounds=10)
+        """
+    )
+    result = pytester.runpytest("--junitxml=junit.xml", "--perfgate-max-time=0.3s")
+    result.assert_outcomes(passed=1)
+    record = records(pytester)["test_far_within"]
+    time_figures = record["time"]
+    assert isinstance(time_figures, dict) and time_figures["ci_high"] is None  # still open
+    assert record["marginal"] is False
+    assert "(marginal)" not in result.stdout.str() and "marginal:" not in result.stdout.str()
+
+
+def test_max_time_bounds_the_whole_verdict_of_a_test(pytester: pytest.Pytester) -> None:
+    """A 0.2 s call over its 0.1 s budget with max-time 0.5 s: timing, confirmation and all end in
+    about max-time and a call (no confirmation fits), then one call each for memory and profile."""
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        CALLS = []
+
+        def slow():
+            CALLS.append(1)
+            time.sleep(0.2)
+
+        @pytest.mark.performance(time="0.1s")
+        def test_slow(perfgate):
+            start = time.perf_counter()
+            try:
+                perfgate(slow)
+            finally:
+                print(f"perfgate took {time.perf_counter() - start:.2f} s for {len(CALLS)} calls")
+        """
+    )
+    result = pytester.runpytest("-s", "--junitxml=junit.xml", "--perfgate-max-time=0.5s")
+    result.assert_outcomes(failed=1)
+    took = re.search(r"perfgate took ([0-9.]+) s for (\d+) calls", result.stdout.str())
+    assert took is not None
+    seconds, calls = float(took[1]), int(took[2])
+    assert calls <= 6 and seconds < 1.6, took[0]  # calibration, 1 round, result, memory, profile
+    result.stdout.fnmatch_lines(["*not confirmed: --perfgate-max-time (0.5 s) was spent before a fresh*"])
+    assert len(records(pytester)["test_slow"]["attempts"]) == 1
+
+
+def test_max_time_bounds_the_rounds_of_the_benchmark_fixture_too(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.performance(time="1s")
+        def test_slow(benchmark):
+            benchmark(time.sleep, 0.2)
+
+        @pytest.mark.performance(time="1s")
+        def test_fixed_rounds_are_the_tests_own(benchmark):
+            benchmark.pedantic(time.sleep, args=(0.05,), rounds=12)
+        """
+    )
+    result = pytester.runpytest("--junitxml=junit.xml", "--perfgate-max-time=0.5s")
+    result.assert_outcomes(passed=2)
+    found = records(pytester)
+    slow, fixed = found["test_slow"]["time"], found["test_fixed_rounds_are_the_tests_own"]["time"]
+    assert isinstance(slow, dict) and isinstance(fixed, dict)
+    assert slow["rounds"] <= 2  # pytest-benchmark's five by default would take 1 s
+    assert fixed["rounds"] == 12

@@ -1,5 +1,8 @@
-"""``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT]``: per test a sparkline,
-the latest figure against the median before it, the budget and each step; ``--html`` a chart page."""
+"""``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT] [--accept]``: trends.
+
+Per test a sparkline, the latest figure against the median before it, the budget and each step;
+``--html`` a chart page; ``--accept`` takes each matching test's latest level as its new normal.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ..history.store import DEFAULT_PATH, HistoryError, Run, is_url, open_store
 from ..history.trends import Trend, step_text, trends_of
 from ..quantities import format_ratio
 from ..reports.files import ReportPathError, write_atomically
+from .accept import accept
 from .common import CommandError
 
 HELP = "show each test's trend over the runs in the history store"
@@ -49,6 +53,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--last", metavar="N", type=_positive, default=30, help="runs to show (default 30)")
     parser.add_argument("--html", metavar="OUT", help="also write a page with a trend chart per test")
+    parser.add_argument(
+        "--accept",
+        action="store_true",
+        help="accept each matching test's level as of its latest run: the history check stops "
+        "failing a step up it found, and judges later runs against the new level",
+    )
     parser.set_defaults(run=run)
 
 
@@ -114,6 +124,10 @@ def run(arguments: argparse.Namespace) -> int:
         raise CommandError(
             f"no history store at {location}: run pytest with --perfgate-history first, or give --db"
         )
+    if arguments.accept:
+        if arguments.html:
+            raise CommandError("--accept writes to the store and prints no trends: leave out --html")
+        return accept(location, arguments.test)
     try:
         with open_store(location, readonly=True) as store:
             runs = store.runs(arguments.test, arguments.last)

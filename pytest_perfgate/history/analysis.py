@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..stats.ranks import p_greater
@@ -155,74 +155,191 @@ def find_steps(
     return steps
 
 
-def noise(values: Sequence[float]) -> float:
-    """Run-to-run noise of a level, on a log scale: the larger of the standard deviation and its
-    robust estimate (1.4826 median absolute deviations), so a few calm runs never make it small."""
-    logs = _logs(values)
-    if len(logs) < 2:
-        return 0.0
+# -- the history check: is the latest run at an unaccepted step up? ----------------------------------
+
+#: Runs a reference level needs before the check judges anything against it, and the fewer an
+#: accepted step's level needs (it borrows the run-to-run spread of the level before it).
+MIN_HISTORY = 8
+MIN_ACCEPTED = 3
+#: The latest runs that may make a step together: a small step in noisy runs takes several.
+MAX_WINDOW = 20
+#: The reference level is taken from the most recent of its runs, so a slow drift moves it along.
+REFERENCE_RUNS = 40
+#: Standard errors a step must stand above the reference level.
+Z_MIN = 4.5
+#: The run-to-run spread (log scale) is never taken below this: no timing repeats better than 0.5%.
+MIN_SPREAD = 0.005
+
+
+def spread(logs: Sequence[float]) -> float:
+    """Run-to-run spread of log figures: the larger of 1.4826 median absolute deviations and the
+    standard deviation, never below :data:`MIN_SPREAD` (so a few calm runs never make it small)."""
     centre = statistics.median(logs)
-    robust = 1.4826 * statistics.median(abs(log - centre) for log in logs)
-    return max(robust, statistics.stdev(logs))
+    robust = 1.4826 * statistics.median([abs(value - centre) for value in logs])
+    deviation = 0.0
+    if len(logs) > 1:
+        mean = math.fsum(logs) / len(logs)
+        deviation = math.sqrt(math.fsum((value - mean) ** 2 for value in logs) / (len(logs) - 1))
+    return max(robust, deviation, MIN_SPREAD)
 
 
-def shift_z(step: Step, before: Sequence[float]) -> float:
-    """The step's change of log level in standard errors of the mean of ``runs_after`` noisy runs."""
-    spread = noise(before)
-    distance = math.log(step.after / step.before)
-    if spread == 0:
-        return math.inf if distance > 0 else 0.0
-    return distance * math.sqrt(step.runs_after) / spread
+@dataclass(frozen=True)
+class Regression:
+    """A step up the latest run is at: ``index`` is the step's first run, ``after`` its level."""
+
+    index: int
+    before: float
+    after: float
+    z: float
+    runs_before: int
+    runs_after: int
+
+    @property
+    def ratio(self) -> float:
+        return self.after / self.before
 
 
-def step_up(
-    values: Sequence[float],
-    rounds: Sequence[Sequence[float]] | None = None,
-    *,
-    min_effect: float = 0.10,
-    alpha: float = 0.01,
-    recent: int = 10,
-    min_history: int = 8,
-    z_min: float = 5.0,
-) -> Step | None:
-    """The step up that the latest figure (``values[-1]``) belongs to, if it is one.
+@dataclass(frozen=True)
+class Judgement:
+    """The history check on the latest run: the step it is at (if any), and what it rested on.
 
-    Either a step found by :func:`find_steps` among the last ``recent`` runs, with at least
-    ``min_history`` runs before it and every run since still up (by half the effect at least); or
-    the latest run alone, at least ``min_effect`` above the level since the last step and (where
-    raw rounds are given, one list per run) with rounds significantly above the earlier runs'.
-    Either way the new level must stand ``z_min`` standard errors above the run-to-run noise
-    (:func:`shift_z`). Older steps are taken as the new normal.
+    ``needed`` is how many reference runs the check lacked (0 when it judged); ``accepted`` says
+    the reference level is an accepted step's.
     """
-    count = len(values)
-    if count < min_history + 1:
-        return None
-    latest = values[-1]
-    steps = find_steps(values, min_effect=min_effect, alpha=alpha)
-    start = 0
-    if steps:
-        last = steps[-1]
-        if (
-            last.ratio > 1
-            and last.index >= count - recent
-            and last.runs_before >= min_history
-            and min(values[last.index :]) >= last.before * (1 + min_effect / 2)
-            and shift_z(last, values[last.index - last.runs_before : last.index]) >= z_min
-        ):
-            return last
-        start = last.index
-    base = values[start:-1]
-    if len(base) < min_history:
-        return None
-    level = statistics.median(base)
-    if level <= 0 or latest < level * (1 + min_effect):
-        return None
-    if rounds is not None and rounds[-1] and any(rounds[start:-1]):
-        earlier = [value for run in rounds[start:-1] for value in run]
-        p = p_greater(rounds[-1], earlier)
-        if p >= alpha:
+
+    regression: Regression | None = None
+    reference: int = 0
+    needed: int = 0
+    accepted: bool = False
+
+
+class _Replay:
+    """The check replayed run by run, so every run is judged as it was when it was the latest.
+
+    ``base`` holds the runs at the reference level (since the last acceptance), ``step`` the runs
+    at an open step's level: those never join the reference, so the step fails until accepted.
+    """
+
+    def __init__(self, logs: Sequence[float], min_effect: float, z_min: float) -> None:
+        self.logs = logs
+        self.effect = math.log1p(min_effect)
+        self.z_min = z_min
+        self.base: list[int] = []
+        self.step: list[int] = []
+        self.borrowed: float | None = None
+        #: (runs, median, spread) of the reference ending at a position of ``base``.
+        self._levels: dict[int, tuple[int, float, float]] = {}
+
+    def _level(self, recent: int = 0) -> tuple[int, float, float]:
+        """Runs, median and spread of the reference: the base runs but the ``recent`` latest.
+
+        A young accepted level (fewer than :data:`MIN_HISTORY` runs) borrows the spread of the
+        level before it. Entries stay valid while ``base`` only grows.
+        """
+        stop = len(self.base) - recent
+        level = self._levels.get(stop)
+        if level is None:
+            logs = [self.logs[index] for index in self.base[max(0, stop - REFERENCE_RUNS) : stop]]
+            if not logs:
+                level = (0, 0.0, 0.0)
+            elif len(logs) < MIN_HISTORY and self.borrowed is not None:
+                level = (len(logs), statistics.median(logs), self.borrowed)
+            else:
+                level = (len(logs), statistics.median(logs), spread(logs))
+            self._levels[stop] = level
+        return level
+
+    def _missing(self, runs: int) -> int:
+        return max(0, (MIN_ACCEPTED if self.borrowed is not None else MIN_HISTORY) - runs)
+
+    def accept(self) -> None:
+        """The open step's level becomes the reference level (with the spread of the one before)."""
+        if not self.step:
+            return
+        runs, _, noise = self._level()
+        if runs >= MIN_HISTORY:
+            self.borrowed = noise
+        self.base, self.step = self.step, []
+        self._levels.clear()
+
+    def judge(self, index: int) -> Judgement:
+        """Judge run ``index`` against the reference level, then file it under base or step."""
+        runs, centre, _ = self._level()
+        missing = self._missing(runs)
+        accepted = self.borrowed is not None
+        if missing:
+            self.base.append(index)
+            return Judgement(None, runs, missing, accepted)
+        shift = statistics.median([self.logs[i] for i in self.step]) - centre if self.step else 0.0
+        if shift < self.effect / 2:
+            self.step = []  # the reference caught up with it (a slow drift): no longer a step
+        elif self.logs[index] - centre >= shift / 2:
+            self.step.append(index)
+            return Judgement(self._regression(self.step, 0), runs, 0, accepted)
+        found = self._window(index)
+        if found is None:
+            self.base.append(index)
+        return Judgement(found, runs, 0, accepted)
+
+    def _regression(self, runs: Sequence[int], recent: int) -> Regression:
+        """The step made of ``runs`` against the reference leaving out ``recent`` base runs."""
+        count, centre, noise = self._level(recent)
+        after = [self.logs[index] for index in runs]
+        error = noise * math.sqrt(1 / len(after) + math.pi / (2 * count))
+        z = (statistics.fmean(after) - centre) / error
+        level = statistics.median(after)
+        return Regression(runs[0], math.exp(centre), math.exp(level), z, count, len(runs))
+
+    def _window(self, index: int) -> Regression | None:
+        """The strongest step the latest runs make together, ending with run ``index``, if any."""
+        best: tuple[float, int] | None = None
+        total = 0.0
+        for size in range(1, min(MAX_WINDOW, len(self.base) + 1) + 1):
+            total += self.logs[self.base[1 - size] if size > 1 else index]
+            count, centre, noise = self._level(size - 1)
+            if self._missing(count) or 2 * size > count:
+                break  # a level is judged against a reference at least twice as long
+            shift = total / size - centre
+            if shift < self.effect or self.logs[index] - centre < shift / 2:
+                continue  # too small, or the latest run is nearer the reference level
+            z = shift / (noise * math.sqrt(1 / size + math.pi / (2 * count)))
+            if z >= self.z_min and (best is None or z > best[0]):
+                best = (z, size)
+        if best is None:
             return None
-    else:
-        p = p_greater([latest], base)
-    step = Step(count - 1, level, latest, p, len(base), 1)
-    return step if shift_z(step, base) >= z_min else None
+        size = best[1]
+        window = [*self.base[len(self.base) - size + 1 :], index] if size > 1 else [index]
+        middle = (statistics.fmean(self.logs[i] for i in window) + self._level(size - 1)[1]) / 2
+        while self.logs[window[0]] < middle:
+            window.pop(0)  # the step starts at its first run nearer the new level than the old
+        regression = self._regression(window, size - 1)
+        del self.base[len(self.base) - len(window) + 1 :]
+        self._levels.clear()
+        self.step = window
+        return regression
+
+
+def judge_latest(
+    values: Sequence[float],
+    *,
+    accepted: Collection[int] = (),
+    min_effect: float = 0.10,
+    z_min: float = Z_MIN,
+) -> Judgement:
+    """Whether the latest figure (``values[-1]``) is at a step up from its reference level.
+
+    The runs are replayed oldest first, each judged against the median of the reference runs
+    before it, in standard errors of the run-to-run spread (robust z on log figures): one run, or
+    the latest few together, at least ``min_effect`` and ``z_min`` standard errors up open a step.
+    Later runs nearer the step's level than the reference's are at the step (and fail); a run back
+    nearer the reference passes. Step runs never join the reference, so the step holds until it is
+    accepted: an index in ``accepted`` is the first run after an acceptance, from which the open
+    step's level is the reference level.
+    """
+    replay = _Replay(_logs(values), min_effect, z_min)
+    judgement = Judgement(needed=MIN_HISTORY)
+    for index in range(len(values)):
+        if index in accepted:
+            replay.accept()
+        judgement = replay.judge(index)
+    return judgement

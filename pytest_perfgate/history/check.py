@@ -1,15 +1,17 @@
-"""``--perfgate-history-check``: a test whose latest figures are a step up from its history fails.
+"""``--perfgate-history-check``: a test whose latest figures are at a step up from its history fails.
 
 A ``pytest_runtest_call`` wrapper on every process that runs tests (xdist workers included): after
 the test body (and perfgate's own verdict), the test's record is set against its own runs in the
-history store, read-only, on machines of the same kind (CPU model and cores). A significant step
-up in its time statistic or memory peak (see :func:`~pytest_perfgate.history.analysis.step_up`;
-the minimum effect is ``max_regression``) fails the test in its call phase, naming the run and
-commit where the step appeared; in warn mode it warns instead.
+history store, read-only, on machines of the same kind (CPU model and cores). A run at a step up in
+its time statistic or memory peak (see :func:`~pytest_perfgate.history.analysis.judge_latest`; the
+minimum effect is ``max_regression``) fails the test in its call phase, naming the run and commit
+where the step appeared, until ``perfgate history --accept`` accepts the new level; in warn mode
+it warns instead. Too short a history is said in a note.
 """
 
 from __future__ import annotations
 
+import shlex
 import warnings
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
@@ -23,13 +25,10 @@ from ..quantities import format_memory, format_time
 from ..record import FAIL, PASS, WARN, Record
 from ..runtest import session as keys
 from ..runtest.call import PerfgateWarning
-from .analysis import Step, step_up
+from .analysis import MIN_ACCEPTED, MIN_HISTORY, Judgement, Regression
+from .levels import LOOKBACK, Series, judge_series, memory_series, same_kind, time_series
 from .redact import redact
-from .store import HistoryError, Run, Store, is_url, open_store, resolve_location
-
-#: Runs of a test read from the store, and the most recent of them (same machine kind) analysed.
-LOOKBACK = 200
-WINDOW = 60
+from .store import DEFAULT_PATH, HistoryError, Run, Store, is_url, open_store, resolve_location
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,10 @@ class Finding:
     """A step up: which figure, the step, and the run where it appeared (None: this run)."""
 
     figure: str
-    step: Step
+    step: Regression
     since: Run | None
-    runs: int
 
-    def message(self, record: Record, this_commit: str | None) -> str:
+    def message(self, record: Record, this_commit: str | None, accept: str) -> str:
         step = self.step
         show: Callable[[float], str] = format_time
         if self.figure == "memory":
@@ -54,9 +52,13 @@ class Finding:
             where = "in this run" + (f" (commit {this_commit[:10]})" if this_commit else "")
         else:
             where = f"since the run of {self.since.label()}"
+        latest = record.time.value_s if self.figure == "time" and record.time else step.after
+        if self.figure == "memory" and record.memory and record.memory.peak_bytes:
+            latest = float(record.memory.peak_bytes)
         return (
-            f"perfgate: history: {what} {show(step.after)} is a step up from {show(step.before)} "
-            f"({step.ratio:.2f}x the median of {before}, p={step.p_value:.2g}) {where}"
+            f"perfgate: history: {what} {show(latest)} is a step up from {show(step.before)} "
+            f"({step.ratio:.2f}x the median of {before}, {step.z:.1f} standard errors) {where}; "
+            f"if it is the new normal: {accept}"
         )
 
     def summary(self) -> dict[str, Any]:
@@ -66,45 +68,49 @@ class Finding:
             "before": self.step.before,
             "after": self.step.after,
             "ratio": round(self.step.ratio, 4),
-            "p_value": self.step.p_value,
+            "z": round(self.step.z, 2),
             "runs_before": self.step.runs_before,
+            "runs_after": self.step.runs_after,
             "since_run": None if since is None else since.id,
             "since_time": None if since is None else since.started_at,
             "since_commit": None if since is None else since.commit,
         }
 
 
-def find_step(record: Record, history: Sequence[Run], min_effect: float) -> Finding | None:
-    """The step up of the record's time statistic (or else memory peak) against its history runs."""
-    nodeid = record.nodeid
+def short_note(judgement: Judgement, series: Series) -> str:
+    """What the check lacked: how many runs the reference level has and needs."""
+    has = judgement.reference
+    runs = f"{has} run" + ("s" if has != 1 else "")
+    if judgement.accepted:
+        where = f"{runs} at the accepted level"
+        needs = MIN_ACCEPTED
+    else:
+        where = f"{runs} of this test before this one on this kind of machine"
+        needs = MIN_HISTORY
+    return f"history check: not judged yet: {where}, {needs} needed ({series.label})"
+
+
+def examine(
+    record: Record, history: Sequence[Run], accepted: Sequence[int], min_effect: float
+) -> tuple[Finding | None, str | None]:
+    """The step up the record is at, if any (time statistic, then memory peak), and a note when the
+    history was too short to judge."""
+    note = None
+    candidates: list[tuple[Series, float]] = []
     time, memory = record.time, record.memory
     if time is not None and time.value_s > 0:
-        points = [
-            (run, result.figure(time.stat), result.rounds)
-            for run in history
-            for result in run.results
-            if result.nodeid == nodeid
-        ]
-        kept = [(run, value, rounds) for run, value, rounds in points if value is not None and value > 0]
-        values = [value for _, value, _ in kept] + [time.value_s]
-        rounds = [list(rounds) for _, _, rounds in kept] + [list(time.data)]
-        step = step_up(values, rounds, min_effect=min_effect)
-        if step is not None:
-            since = kept[step.index][0] if step.index < len(kept) else None
-            return Finding("time", step, since, len(values))
+        candidates.append((time_series(record.nodeid, history, time.stat), time.value_s))
     if memory is not None and memory.peak_bytes:
-        kept_memory = [
-            (run, float(result.peak_bytes))
-            for run in history
-            for result in run.results
-            if result.nodeid == nodeid and result.peak_bytes
-        ]
-        values = [value for _, value in kept_memory] + [float(memory.peak_bytes)]
-        step = step_up(values, None, min_effect=min_effect)
+        candidates.append((memory_series(record.nodeid, history), float(memory.peak_bytes)))
+    for series, latest in candidates:
+        judgement = judge_series(series, accepted, min_effect, latest)
+        step = judgement.regression
         if step is not None:
-            since = kept_memory[step.index][0] if step.index < len(kept_memory) else None
-            return Finding("memory", step, since, len(values))
-    return None
+            since = series.runs[step.index] if step.index < len(series.runs) else None
+            return Finding(series.figure, step, since), None
+        if judgement.needed and note is None:
+            note = short_note(judgement, series)
+    return None, note
 
 
 def replace_record(item: pytest.Item, old: Record, new: Record) -> None:
@@ -145,28 +151,38 @@ class HistoryCheck:
         try:
             self.store = open_store(self.location, readonly=True)
         except HistoryError as error:
-            self.problem = f"perfgate warning: history check skipped: {error}"
-            warnings.warn(PerfgateWarning(self.problem), stacklevel=2)
+            self._skip(error)
         return self.store
+
+    def _skip(self, error: HistoryError) -> None:
+        if self.problem is None:
+            self.problem = f"perfgate warning: history check skipped: {error}"
+            warnings.warn(PerfgateWarning(self.problem), stacklevel=3)
 
     def this_commit(self) -> str | None:
         if self._commit is None:
             self._commit = (git_state(Path(self.config.rootpath))[0],)
         return self._commit[0]
 
-    def history(self, nodeid: str) -> list[Run]:
+    def history(self, nodeid: str) -> tuple[list[Run], list[int]] | None:
+        """The test's runs on machines of this kind and its acceptances; None if unreadable."""
         store = self._open()
         if store is None:
-            return []
+            return None if self.problem else ([], [])
         try:
             runs = store.runs(nodeid, LOOKBACK, exact=True, rounds=True)
+            accepted = store.accepted(nodeid)
         except HistoryError as error:
-            if self.problem is None:
-                self.problem = f"perfgate warning: history check skipped: {error}"
-                warnings.warn(PerfgateWarning(self.problem), stacklevel=2)
-            return []
-        machine = this_machine()
-        return [run for run in runs if run.machine.same_kind(machine)][-WINDOW:]
+            self._skip(error)
+            return None
+        return same_kind(runs, this_machine()), accepted
+
+    def accept_command(self, nodeid: str) -> str:
+        """The command that accepts the test's new level in this store."""
+        command = f"perfgate history --accept --test {shlex.quote(nodeid)}"
+        if self.location != str(Path(self.config.rootpath) / DEFAULT_PATH):
+            command += f" --db {shlex.quote(redact(self.location))}"
+        return command
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -174,10 +190,15 @@ class HistoryCheck:
         record = item.stash.get(keys.RECORD, None)
         if record is None or record.verdict not in (PASS, WARN):
             return result
-        finding = find_step(record, self.history(record.nodeid), self.min_effect)
-        if finding is None:
+        read = self.history(record.nodeid)
+        if read is None:
             return result
-        message = finding.message(record, self.this_commit())
+        finding, note = examine(record, *read, self.min_effect)
+        if finding is None:
+            if note is not None:
+                replace_record(item, record, replace(record, notes=[*record.notes, note]))
+            return result
+        message = finding.message(record, self.this_commit(), self.accept_command(record.nodeid))
         verdict = FAIL if self.enforce else WARN
         new = replace(
             record,

@@ -7,7 +7,8 @@ database). A store records its version in ``meta.schema_version``; a store newer
 Tables: ``runs`` (one per pytest session: time, commit, branch, dirty, machine); ``results`` (one
 per test and run: the figures every trend needs, small rows that read fast); ``details`` (the
 bulky part: raw rounds as little-endian float32, 6 significant digits, and the whole record as
-JSON without its rounds).
+JSON without its rounds); ``accepts`` (``perfgate history --accept``: a test's level as of a run
+is its new normal, so the history check stops failing a step up it has seen).
 """
 
 from __future__ import annotations
@@ -77,7 +78,22 @@ MIGRATIONS: list[Sequence[str]] = [
         "CREATE INDEX results_by_test ON results (nodeid, run_id)",
         "CREATE INDEX results_by_run ON results (run_id)",
     ),
+    (
+        """
+        CREATE TABLE accepts (
+            id {id},
+            nodeid TEXT NOT NULL,
+            run_id {ref} NOT NULL,
+            accepted_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX accepts_by_test ON accepts (nodeid, run_id)",
+    ),
 ]
+
+#: The oldest version a reader reads as it is: the migrations after it only add tables, which a
+#: reader does without (a store without ``accepts`` has no accepted steps).
+READABLE_FROM = 1
 
 
 def schema_version() -> int:

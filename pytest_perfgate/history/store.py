@@ -237,7 +237,7 @@ class Store(ABC):
         except self._errors() as error:
             raise self.error("cannot read", error) from None
         self._refuse_newer(version)
-        if 0 < version < schema.schema_version():
+        if 0 < version < schema.READABLE_FROM:
             raise HistoryError(
                 f"history store {self.name} has the older schema version {version}; append a run "
                 "(pytest --perfgate-history) to migrate it in place"
@@ -288,7 +288,31 @@ class Store(ABC):
             raise self.error("cannot append the run", error) from None
         return run_id
 
+    def accept(self, levels: Sequence[tuple[str, int]], accepted_at: str) -> None:
+        """Record that each (test, run id)'s level as of that run is accepted (one transaction)."""
+        try:
+            with self._transaction() as cursor:
+                cursor.executemany(
+                    self._sql("INSERT INTO accepts (nodeid, run_id, accepted_at) VALUES (?, ?, ?)"),
+                    [(nodeid, run_id, accepted_at) for nodeid, run_id in levels],
+                )
+        except self._errors() as error:
+            raise self.error("cannot record the acceptance", error) from None
+
     # -- reading ------------------------------------------------------------------------------
+
+    def accepted(self, nodeid: str) -> list[int]:
+        """The runs as of which the test's level was accepted (``perfgate history --accept``), in order."""
+        try:
+            with self._cursor() as cursor:
+                if not self._table_exists(cursor, "accepts"):
+                    return []  # a store of an older schema, read as it is
+                cursor.execute(
+                    self._sql("SELECT run_id FROM accepts WHERE nodeid = ? ORDER BY run_id"), (nodeid,)
+                )
+                return [int(row[0]) for row in cursor.fetchall()]
+        except self._errors() as error:
+            raise self.error("cannot read the accepted steps", error) from None
 
     def runs(
         self,

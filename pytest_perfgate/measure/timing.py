@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from .deadline import Deadline
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -70,6 +72,26 @@ def enable_under_xdist(benchmark: Any, config: pytest.Config) -> None:
         benchmark.disabled = False
 
 
+def bound_rounds(benchmark: Any, deadline: Deadline) -> None:
+    """Make pytest-benchmark's automatic rounds end by the deadline, give or take one round.
+
+    Once its calibration has timed a round, its minimum rounds and its time for rounds are cut to
+    what the deadline has left (at least one round). ``pedantic``'s fixed rounds are the test's own.
+    """
+    calibrate = getattr(benchmark, "_calibrate_timer", None)
+    if calibrate is None or not hasattr(benchmark, "_min_rounds") or not hasattr(benchmark, "_max_time"):
+        return  # another pytest-benchmark: its rounds run as it decides
+
+    def bounded(runner: Any) -> Any:
+        duration, iterations, loops_range = calibrate(runner)
+        fit = deadline.fits(duration)  # pytest-benchmark runs max(ceil(max_time / duration), min_rounds)
+        benchmark._min_rounds = max(1, min(int(benchmark._min_rounds), fit))
+        benchmark._max_time = min(float(benchmark._max_time), fit * duration * (1 - 1e-9))
+        return duration, iterations, loops_range
+
+    benchmark._calibrate_timer = bounded
+
+
 def benchmark_timing(
     benchmark: Any, config: pytest.Config, cpu_share: float | None = None
 ) -> tuple[Timing | None, str]:
@@ -83,13 +105,16 @@ def benchmark_timing(
 
 
 def run_benchmark(
-    benchmark: Any, config: pytest.Config, call: Callable[[], Any]
+    benchmark: Any, config: pytest.Config, call: Callable[[], Any], deadline: Deadline | None = None
 ) -> tuple[Any, Timing | None, str]:
     """Run ``call`` (which drives the fixture) and return its result with the rounds taken.
 
     The CPU share is read over the same span as the rounds, so CPU and wall time are comparable.
+    With a ``deadline``, the fixture's automatic rounds end by it (see :func:`bound_rounds`).
     """
     enable_under_xdist(benchmark, config)
+    if deadline is not None:
+        bound_rounds(benchmark, deadline)
     with cpu_clock() as clock:
         result = call()
     timing, reason = benchmark_timing(benchmark, config, clock.share)

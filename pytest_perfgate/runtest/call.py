@@ -17,8 +17,9 @@ import pytest
 
 from ..config.targets import Gate
 from ..measure.contention import Span
+from ..measure.deadline import Deadline
 from ..measure.sampling import benchmark_iterations
-from ..measure.timing import Timing, benchmark_timing, cpu_clock, enable_under_xdist
+from ..measure.timing import Timing, benchmark_timing, bound_rounds, cpu_clock, enable_under_xdist
 from ..record import FAIL, NOT_MEASURED, WARN, Record
 from ..reports import benchmark as benchmark_report
 from ..verdict import baseline
@@ -46,11 +47,17 @@ def benchmark_fixture(item: pytest.Item) -> Any:
     return item.funcargs["benchmark"]  # type: ignore[attr-defined]
 
 
-def judge_benchmark_test(item: pytest.Item, gate: Gate, span: Span, cpu_share: float | None = None) -> Record:
+def judge_benchmark_test(
+    item: pytest.Item,
+    gate: Gate,
+    span: Span,
+    cpu_share: float | None = None,
+    deadline: Deadline | None = None,
+) -> Record:
     """A test that used pytest-benchmark's own fixture: its rounds against the time budget.
 
     ``span`` is what the contention watch saw over the test body, the span that holds the rounds;
-    ``cpu_share`` its CPU/wall share.
+    ``cpu_share`` its CPU/wall share; ``deadline`` the one made before the body.
     """
     settings = item.config.stash[keys.SETTINGS]
     benchmark = benchmark_fixture(item)
@@ -58,7 +65,9 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate, span: Span, cpu_share: f
     decision = None
     if timing is not None:
         iterations = benchmark_iterations(benchmark)
-        decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, None, iterations)
+        decision = noise.settle_for(
+            item.config, item.nodeid, gate, timing, span, None, iterations, deadline=deadline
+        )
         timing = decision.timing
     record = judge(
         item.nodeid,
@@ -78,13 +87,15 @@ def judge_benchmark_test(item: pytest.Item, gate: Gate, span: Span, cpu_share: f
 
 def measure_benchmark_test(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
     """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds."""
+    deadline = noise.deadline_for(item.config)
     if item.config.stash[keys.SETTINGS].mode != "off":
         enable_under_xdist(benchmark_fixture(item), item.config)
+        bound_rounds(benchmark_fixture(item), deadline)
     watch = noise.watch_for(item.config)
     watch.start()
     with cpu_clock() as clock:
         result = yield
-    item.stash[keys.RECORD] = judge_benchmark_test(item, gate, watch.stop(), clock.share)
+    item.stash[keys.RECORD] = judge_benchmark_test(item, gate, watch.stop(), clock.share, deadline)
     return result
 
 

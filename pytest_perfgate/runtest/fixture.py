@@ -271,9 +271,10 @@ class PerfgateFixture:
             result = one_call()()
             self._conclude(judge(self._item.nodeid, self._gate, timing=None, memory=None, mode="off"))
             return result
+        deadline = noise.deadline_for(self._config)  # one for the rounds and all that follows them
         watch = noise.watch_for(self._config)
         watch.start()
-        result, timing, time_reason = run_benchmark(self._benchmark, self._config, drive)
+        result, timing, time_reason = run_benchmark(self._benchmark, self._config, drive, deadline)
         span = watch.stop()
         decision = None
         if timing is not None:
@@ -285,6 +286,7 @@ class PerfgateFixture:
                 span,
                 sampler(),
                 iterations=benchmark_iterations(self._benchmark),
+                deadline=deadline,
             )
             timing = decision.timing
         memory: MemoryResult | None = None

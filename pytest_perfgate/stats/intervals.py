@@ -111,3 +111,25 @@ def contains(bounds: Interval, value: float) -> bool:
 def is_bounded(bounds: Interval) -> bool:
     """Whether at least one side of the interval is known."""
     return bounds[0] is not None or bounds[1] is not None
+
+
+def is_finite(bounds: Interval) -> bool:
+    """Whether both sides of the interval are known (an open side means: too few rounds yet)."""
+    return bounds[0] is not None and bounds[1] is not None
+
+
+def rounds_to_bound(stat: str, level: float = LEVEL) -> int | None:
+    """The fewest rounds for which the statistic's interval has both sides; None for min and max.
+
+    A quantile q needs ``q**n`` and ``(1 - q)**n`` within the tail: 6 rounds for the median, 36 for
+    p90, 72 for p95, 368 for p99.
+    """
+    if stat == "mean":
+        return 2
+    if stat not in _QUANTILES:
+        return None
+    q = _QUANTILES[stat]
+    n = max(1, math.floor(math.log((1 - level) / 2) / math.log(max(q, 1 - q))))
+    while not all(rank is not None for rank in order_statistic_ranks(n, q, level)):
+        n += 1
+    return n

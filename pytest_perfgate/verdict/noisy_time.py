@@ -33,12 +33,13 @@ import pytest
 
 from ..config.targets import Gate
 from ..measure.contention import CONTENDED, PROBES_PER_END, Probe, ReferenceProbe, Span, Watch
+from ..measure.deadline import Deadline
 from ..measure.sampling import Batch, Sampler
 from ..measure.timing import Timing
 from ..quantities import format_time
 from ..record import FAIL, Record
 from ..runtest import session as keys
-from ..stats.intervals import Interval, contains, has_interval, interval, is_bounded
+from ..stats.intervals import Interval, contains, has_interval, interval, is_finite, rounds_to_bound
 from ..stats.summary import statistic
 from . import baseline
 
@@ -273,15 +274,13 @@ def clear_cut(attempt: Attempt, limit: float) -> bool:
     return max(rounds) * CLEAR_CUT <= limit or min(rounds) >= limit * CLEAR_CUT
 
 
-def _extend(attempt: Attempt, limit: float, sampler: Sampler, policy: Policy, deadline: float) -> None:
-    """Take more rounds (doubling) while the interval holds the limit and time remains."""
+def _extend(attempt: Attempt, limit: float, sampler: Sampler, deadline: Deadline) -> None:
+    """Take more rounds (doubling) while the interval holds the limit and they end before the deadline."""
     while True:
         bounds = attempt.interval
         if bounds is None or not contains(bounds, limit) or clear_cut(attempt, limit):
             return
-        remaining = deadline - policy.clock()
-        fit = math.floor(remaining / _per_round_s(attempt))
-        rounds = min(max(len(attempt.judged), 1), fit)
+        rounds = min(max(len(attempt.judged), 1), deadline.fits(_per_round_s(attempt)))
         if rounds < 1:
             return
         attempt.add(sampler.take(rounds))
@@ -292,10 +291,172 @@ def _rounds_for(first: Batch) -> int:
 
     About :data:`FRESH_S` worth of rounds, at least :data:`MIN_FRESH_ROUNDS` (enough for an
     interval), never more than the first attempt had; a fresh attempt whose interval holds the limit
-    then takes more like any other. It always runs, even when max_time is spent.
+    then takes more like any other. Only those that fit in the time left are taken (at least one
+    while any is left: see :meth:`Deadline.rounds`).
     """
     per_round = max(statistic(first.wall, "median") * first.iterations, 1e-9)
     return max(1, min(len(first.wall), max(MIN_FRESH_ROUNDS, math.floor(FRESH_S / per_round))))
+
+
+def doubt(attempt: Attempt, limit: float | None) -> str | None:
+    """Why a verdict decided on the point estimate is marginal (its note), or None when it is not.
+
+    Marginal means the limit lies inside a finite 95% interval after the time allowed. An interval
+    with an open side (too few rounds for a distribution-free bound of this quantile) makes no 95%
+    statement at all: a point estimate at most 1/:data:`CLEAR_CUT` or at least :data:`CLEAR_CUT`
+    times the limit is then decided without doubt (the margin :func:`clear_cut` gives central
+    statistics: the unseen rounds would have to be twice as slow, or fast, as the ones seen); nearer
+    the limit it is marginal, and the note says how many rounds a bound needs.
+    """
+    bounds = attempt.interval
+    if limit is None or bounds is None or not contains(bounds, limit):
+        return None
+    count, stat, text = len(attempt.judged), attempt.stat, _interval_text(bounds)
+    rounds = f"{count} round" + ("s" if count != 1 else "")
+    if is_finite(bounds):
+        return (
+            f"marginal: after {rounds} the 95% interval {text} still holds the limit "
+            f"{format_time(limit)}; decided on the {stat}"
+        )
+    ratio = attempt.value / limit
+    if ratio <= 1 / CLEAR_CUT or ratio >= CLEAR_CUT:
+        return None
+    return (
+        f"marginal: after {rounds} the 95% interval {text} is still open (a {stat} needs "
+        f"{rounds_to_bound(stat)} rounds to be bounded); decided on the {stat}, {ratio:.2f}x the limit "
+        f"{format_time(limit)}"
+    )
+
+
+@dataclass
+class _Settling:
+    """One time verdict being settled: its attempts and notes so far, all within one deadline."""
+
+    first: Batch
+    stat: str
+    limit: float | None
+    sampler: Sampler | None
+    policy: Policy
+    probe: Probe | None
+    deadline: Deadline
+    attempts: list[Attempt] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    action: str = "none"
+    waited_s: float = 0.0
+
+    @property
+    def per_round(self) -> float:
+        """Seconds one round takes (the first rounds' median, all iterations)."""
+        return max(statistic(self.first.wall, "median") * self.first.iterations, 1e-9)
+
+    @property
+    def fresh_s(self) -> float:
+        """Seconds a fresh attempt takes (its first rounds)."""
+        return _rounds_for(self.first) * self.per_round
+
+    def fresh(self) -> Attempt | None:
+        """A fresh attempt, as many of its rounds as the deadline allows (None: no time is left)."""
+        if self.sampler is None:
+            return None
+        rounds = self.deadline.rounds(self.per_round, _rounds_for(self.first))
+        if rounds < 1:
+            return None
+        attempt = Attempt(self.stat)
+        attempt.add(self.sampler.take(rounds))
+        return attempt
+
+    def begin(self) -> Attempt:
+        """The first attempt: the first batch, or on a busy machine a re-measurement in its place."""
+        first, limit, current = self.first, self.limit, Attempt(self.stat)
+        if not (first.span.factor > CONTENDED and first.wait is None and self.sampler is not None):
+            current.add(first)
+            return current
+        current.add(first, correct=False)
+        if current.clearly_under(limit):
+            return current  # within the limit even as measured: contention only made it look slower
+        levelled, _ = corrected_rounds(first)
+        again = None
+        if limit is None or not current.clearly_under(limit * LEVELLED_MARGIN, levelled):
+            again = self.fresh()  # not far within the limit once the total wait is taken out
+        if again is None:
+            current = Attempt(self.stat)
+            current.add(first)  # judged with the total wait taken out of the slowest rounds
+            return current
+        busy = f"{first.span.factor:.2f}x slower than quiet"
+        current.set_aside = f"contended ({busy})"
+        self.attempts.append(current)
+        self.action = "remeasured"
+        self.notes.append(
+            f"contention: the machine was busy ({busy}) during pytest-benchmark's rounds; perfgate "
+            "measured again, taking other processes' time out"
+        )
+        return again
+
+    def run(self, current: Attempt) -> None:
+        """Take more rounds where the interval holds the limit; confirm an over-limit attempt."""
+        confirmations = self.policy.confirm
+        while True:
+            if self.limit is not None and self.sampler is not None:
+                _extend(current, self.limit, self.sampler, self.deadline)
+            self.attempts.append(current)
+            if not current.over(self.limit) or self.sampler is None:
+                return
+            slow = max(batch.span.speed for batch in current.batches)
+            if self.probe is not None and slow > 1.0 and self.deadline.remaining() > self.fresh_s:
+                # Over the limit on a slow CPU: set aside, wait for the CPU, and measure again.
+                current.set_aside = f"slow CPU ({slow:.2f}x slower than the session's fastest)"
+                self.waited_s += _await_speed(self.probe, self.policy, self.deadline, self.fresh_s)
+            elif confirmations < 1:
+                return
+            else:
+                confirmations -= 1
+            fresh = self.fresh()
+            if fresh is None:
+                current.set_aside = ""  # no time for another: this attempt counts after all
+                self.notes.append(
+                    f"not confirmed: --perfgate-max-time ({self.deadline.max_time:g} s) was spent "
+                    "before a fresh measurement"
+                )
+                return
+            current = fresh
+
+    def decision(self) -> Decision:
+        """The decision on the last attempt, with notes on how it was arrived at."""
+        final, limit, notes = self.attempts[-1], self.limit, self.notes
+        counted = [attempt for attempt in self.attempts if not attempt.set_aside]
+        if any(attempt.corrected for attempt in counted) and self.action == "none":
+            self.action = "corrected"
+            worst = max(batch.span.factor for attempt in counted for batch in attempt.batches)
+            notes.append(
+                f"contention: the machine was busy (up to {worst:.2f}x slower than quiet); judged on the "
+                "rounds with other processes' time taken out"
+            )
+        if self.waited_s > 0:
+            slowest = max(batch.span.speed for attempt in self.attempts for batch in attempt.batches)
+            if self.action != "remeasured":
+                self.action = "waited"
+            notes.append(
+                f"contention: the CPU ran {slowest:.2f}x slower than the session's fastest (a busy "
+                f"host?); perfgate waited {self.waited_s:.1f} s for it before measuring again"
+            )
+        if len(counted) > 1 and not final.over(limit) and limit is not None:
+            notes.append(
+                f"over the limit at first ({format_time(counted[0].value)} > {format_time(limit)}), "
+                f"not confirmed by a fresh measurement ({format_time(final.value)})"
+            )
+        if limit is not None and final.over(limit) and self.sampler is None:
+            notes.append("not confirmed: perfgate cannot repeat this measurement")
+        marginal = doubt(final, limit)
+        if marginal is not None:
+            notes.append(marginal)
+        method = " + ".join(dict.fromkeys(batch.source for batch in final.batches))
+        if final.corrected:
+            method += ", corrected for contention"
+        timing = Timing(data=final.judged, method=method, traced=any(batch.traced for batch in final.batches))
+        return Decision(
+            timing, self.stat, limit, final.interval, marginal is not None, self.attempts, self.action, notes,
+            self.waited_s,
+        )  # fmt: skip
 
 
 def settle(
@@ -305,104 +466,31 @@ def settle(
     sampler: Sampler | None,
     policy: Policy,
     probe: Probe | None = None,
+    deadline: Deadline | None = None,
 ) -> Decision:
     """Decide which rounds the time verdict rests on, taking more from ``sampler`` where needed.
 
     ``limit`` is the tightest time the statistic must stay under (the budget, or a baseline's limit);
     None judges nothing (the rounds are only summarised). Without a sampler nothing more can be
     measured: the verdict is on the first batch, corrected for contention as well as it can be.
+    Every stage takes its rounds within ``deadline`` (made now from ``policy.max_time`` if None).
     """
-    deadline = policy.clock() + policy.max_time
-    attempts: list[Attempt] = []
-    notes: list[str] = []
-    action = "none"
-    current = Attempt(stat)
-    contended = first.span.factor > CONTENDED
-    if contended and first.wait is None and sampler is not None:
-        current.add(first, correct=False)
-        levelled, _ = corrected_rounds(first)
-        if current.clearly_under(limit):
-            pass  # within the limit even as measured: contention only made it look slower
-        elif limit is not None and current.clearly_under(limit * LEVELLED_MARGIN, levelled):
-            current = Attempt(stat)
-            current.add(first)  # far within the limit once the total wait is taken out
-        else:
-            current.set_aside = f"contended ({first.span.factor:.2f}x slower than quiet)"
-            attempts.append(current)
-            current = Attempt(stat)
-            current.add(sampler.take(_rounds_for(first)))
-            action = "remeasured"
-            notes.append(
-                f"contention: the machine was busy ({first.span.factor:.2f}x slower than quiet) during "
-                "pytest-benchmark's rounds; perfgate measured again, taking other processes' time out"
-            )
-    else:
-        current.add(first)
-    confirmations = policy.confirm
-    waited_s = 0.0
-    while True:
-        if limit is not None and sampler is not None:
-            _extend(current, limit, sampler, policy, deadline)
-        attempts.append(current)
-        if not current.over(limit) or sampler is None:
-            break
-        slow = max(batch.span.speed for batch in current.batches)
-        if probe is not None and slow > 1.0 and policy.clock() < deadline:
-            # Over the limit on a slow CPU: set aside, wait for the CPU, and measure again (within max_time).
-            current.set_aside = f"slow CPU ({slow:.2f}x slower than the session's fastest)"
-            waited_s += _await_speed(probe, policy, deadline)
-        elif confirmations < 1:
-            break
-        else:
-            confirmations -= 1
-        current = Attempt(stat)
-        current.add(sampler.take(_rounds_for(first)))
-    final = current
-    counted = [attempt for attempt in attempts if not attempt.set_aside]
-    if any(attempt.corrected for attempt in counted) and action == "none":
-        action = "corrected"
-        worst = max(batch.span.factor for attempt in counted for batch in attempt.batches)
-        notes.append(
-            f"contention: the machine was busy (up to {worst:.2f}x slower than quiet); judged on the "
-            "rounds with other processes' time taken out"
-        )
-    if waited_s > 0:
-        slowest = max(batch.span.speed for attempt in attempts for batch in attempt.batches)
-        if action != "remeasured":
-            action = "waited"
-        notes.append(
-            f"contention: the CPU ran {slowest:.2f}x slower than the session's fastest (a busy host?); "
-            f"perfgate waited {waited_s:.1f} s for it before measuring again"
-        )
-    if len(counted) > 1 and not final.over(limit) and limit is not None:
-        notes.append(
-            f"over the limit at first ({format_time(counted[0].value)} > {format_time(limit)}), "
-            f"not confirmed by a fresh measurement ({format_time(final.value)})"
-        )
-    if limit is not None and final.over(limit) and sampler is None:
-        notes.append("not confirmed: perfgate cannot repeat this measurement")
-    bounds = final.interval
-    marginal = limit is not None and bounds is not None and is_bounded(bounds) and contains(bounds, limit)
-    if marginal and limit is not None:
-        notes.append(
-            f"marginal: after {len(final.judged)} rounds the 95% interval {_interval_text(bounds)} "
-            f"still holds the limit {format_time(limit)}; decided on the {stat}"
-        )
-    method = " + ".join(dict.fromkeys(batch.source for batch in final.batches))
-    if final.corrected:
-        method += ", corrected for contention"
-    timing = Timing(data=final.judged, method=method, traced=any(batch.traced for batch in final.batches))
-    return Decision(timing, stat, limit, bounds, marginal, attempts, action, notes, waited_s)
+    settling = _Settling(
+        first, stat, limit, sampler, policy, probe, deadline or Deadline(policy.max_time, policy.clock)
+    )
+    settling.run(settling.begin())
+    return settling.decision()
 
 
-def _await_speed(probe: Probe, policy: Policy, deadline: float) -> float:
-    """Wait (within max_time, at most :data:`SLOW_WAIT_S`) until the probe runs at full speed again."""
+def _await_speed(probe: Probe, policy: Policy, deadline: Deadline, reserve: float) -> float:
+    """Wait (at most :data:`SLOW_WAIT_S`, keeping ``reserve`` seconds before the deadline) until the
+    probe runs at full speed again."""
     start = policy.clock()
-    until = min(deadline, start + SLOW_WAIT_S)
-    while policy.clock() < until:
+    until = min(deadline.at - reserve, start + SLOW_WAIT_S)
+    while (now := policy.clock()) < until:
         if max(probe.factor() for _ in range(PROBES_PER_END)) <= CONTENDED:
             break
-        policy.sleep(POLL_S)
+        policy.sleep(min(POLL_S, until - now))
     return policy.clock() - start
 
 
@@ -424,6 +512,11 @@ def probe_for(config: pytest.Config) -> ReferenceProbe:
     if probe is None:
         probe = config.stash[keys.PROBE] = ReferenceProbe()
     return probe
+
+
+def deadline_for(config: pytest.Config) -> Deadline:
+    """The deadline of one test's time verdict: ``--perfgate-max-time`` from now."""
+    return Deadline(config.stash[keys.SETTINGS].max_time)
 
 
 def policy_for(config: pytest.Config) -> Policy:
@@ -453,11 +546,14 @@ def settle_for(
     sampler: Sampler | None,
     iterations: int = 1,
     whole: bool = False,
+    deadline: Deadline | None = None,
 ) -> Decision:
-    """Settle the time verdict of rounds pytest-benchmark (or a test body) measured during ``span``."""
+    """Settle the time verdict of rounds pytest-benchmark (or a test body) measured during ``span``,
+    within ``deadline`` (the one made before those rounds: see :func:`deadline_for`)."""
     first = first_batch(timing, span, iterations, whole)
     limit = limit_for(config, nodeid, gate)
-    decision = settle(first, gate.stat, limit, sampler, policy_for(config), probe_for(config))
+    policy = policy_for(config)
+    decision = settle(first, gate.stat, limit, sampler, policy, probe_for(config), deadline)
     # the CPU share of the first rounds' span stands for the rounds judged (same code, same calls)
     return replace(decision, timing=replace(decision.timing, cpu_share=timing.cpu_share))
 

@@ -1,0 +1,73 @@
+"""A test's figures over its runs, as the history check judges them (no pytest: the command uses it too).
+
+A test's history is judged on one figure: its time statistic, else its memory peak. Runs are
+compared only with runs on machines of the same kind (CPU model and cores), and an acceptance
+(``perfgate history --accept``) is placed before the first run after the run it was made at.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..measure.machine import Machine
+from .analysis import Judgement, judge_latest
+from .store import Run
+
+#: Runs of a test read from the store for the check. A step older than these is the test's level.
+LOOKBACK = 200
+
+
+@dataclass(frozen=True)
+class Series:
+    """One figure of one test over its runs, oldest first (``label``: "time median", "memory peak")."""
+
+    figure: str
+    label: str
+    runs: tuple[Run, ...]
+    values: tuple[float, ...]
+
+
+def time_series(nodeid: str, history: Sequence[Run], stat: str) -> Series:
+    """The test's time statistic ``stat`` in each run that has it (stored, or from the raw rounds)."""
+    kept = [
+        (run, value)
+        for run in history
+        for result in run.results
+        if result.nodeid == nodeid and (value := result.figure(stat)) is not None and value > 0
+    ]
+    return Series("time", f"time {stat}", tuple(run for run, _ in kept), tuple(v for _, v in kept))
+
+
+def memory_series(nodeid: str, history: Sequence[Run]) -> Series:
+    """The test's memory peak in each run that measured it."""
+    kept = [
+        (run, float(result.peak_bytes))
+        for run in history
+        for result in run.results
+        if result.nodeid == nodeid and result.peak_bytes
+    ]
+    return Series("memory", "memory peak", tuple(run for run, _ in kept), tuple(v for _, v in kept))
+
+
+def same_kind(history: Sequence[Run], machine: Machine) -> list[Run]:
+    """The runs measured on machines of the same kind as ``machine``."""
+    return [run for run in history if run.machine.same_kind(machine)]
+
+
+def accepted_indices(runs: Sequence[Run], accepted: Sequence[int]) -> set[int]:
+    """For each run id an acceptance was made at, the index of the first of ``runs`` after it.
+
+    ``len(runs)`` is the run being judged now, when the acceptance came after every stored run.
+    """
+    ids = [run.id if run.id is not None else 0 for run in runs]
+    return {bisect_right(ids, run_id) for run_id in accepted}
+
+
+def judge_series(
+    series: Series, accepted: Sequence[int], min_effect: float, latest: float | None = None
+) -> Judgement:
+    """The history check on the series' last value, or on ``latest`` (this run's) after them all."""
+    values = [*series.values, *([] if latest is None else [latest])]
+    return judge_latest(values, accepted=accepted_indices(series.runs, accepted), min_effect=min_effect)
