@@ -1,9 +1,8 @@
 """``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT] [--accept]``: trends.
 
 Per test: a sparkline of its statistic over the last N runs, the latest figure against the median
-of the ones before (ratio; improving, degrading or stable), the budget, and the run and commit of
-each step. ``--html`` also writes a self-contained page with a trend chart per test. ``--accept``
-takes each matching test's level as of its latest run as its new normal (see ``accept.py``).
+of the ones before, the budget, and the run and commit of each step. ``--html`` also writes a page
+with a trend chart per test; ``--accept`` takes the tests' latest levels as normal (``accept.py``).
 """
 
 from __future__ import annotations
