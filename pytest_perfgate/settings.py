@@ -131,7 +131,7 @@ SETTINGS: tuple[Setting, ...] = (
         "max_time",
         _duration,
         10.0,
-        "time per test spent resolving a marginal verdict",
+        "time per test for its whole time verdict: rounds, more rounds, re-measurement, confirmation",
     ),
     Setting("profile", _choice(PROFILE_MODES), "fail", "cProfile the measured call: fail, always, off"),
     Setting("xdist", _choice(XDIST_MODES), "isolate", "under xdist: isolate or parallel"),
