@@ -121,7 +121,18 @@ def _record(entry: object, where: str) -> Record:
         raise ReportError(f"{where}: {error}") from None
 
 
-_TIME_NUMBERS = ("value_s", "budget_s", "ratio", "rounds", "min", "median", "mean", "max", "stddev")
+_TIME_NUMBERS = (
+    "value_s",
+    "budget_s",
+    "ratio",
+    "rounds",
+    "min",
+    "median",
+    "mean",
+    "max",
+    "stddev",
+    "raw_value_s",
+)
 _MEMORY_NUMBERS = ("peak_bytes", "budget_bytes", "ratio")
 
 
