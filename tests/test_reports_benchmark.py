@@ -10,7 +10,7 @@ import pytest
 from reportdata import record
 
 from pytest_perfgate.record import Record
-from pytest_perfgate.reports import terminal
+from pytest_perfgate.reports import html, markdown, terminal
 from pytest_perfgate.reports.benchmark import ShippedBenchmark, annotate, extra_info, shipped
 from pytest_perfgate.reports.jsonfile import load_report, write_report
 from pytest_perfgate.reports.model import Report
@@ -88,6 +88,11 @@ def test_a_corrected_figure_is_marked_with_the_raw_one_beside_it() -> None:
     assert "*" not in same and "raw" not in same  # the same figure as shown: nothing to say
     assert lines[-1] == terminal.LEGEND and lines[-1].startswith("* perfgate's figure, beside the raw one")
     assert terminal.table_lines(records[1:])[-1].startswith("t.py::test_same")  # no legend without a mark
+    document = markdown.render(Report(tests=tuple(records)))
+    assert "20.8 ms\\* (raw 53.7 ms)" in document or "20.8 ms* (raw 53.7 ms)" in document
+    assert "\\* perfgate's figure, beside the raw one" in document
+    page = html.render(Report(tests=tuple(records)))
+    assert "20.8 ms* (raw 53.7 ms)" in page and '<p class="legend">* perfgate' in page
     info = extra_info(records[0])
     assert info["perfgate_raw_value_s"] == 0.053658 and info["perfgate_corrected"] is True
     assert "perfgate_raw_value_s" not in extra_info(records[1])

@@ -14,7 +14,7 @@ from ..quantities import format_memory, format_time
 from ..record import Record
 from .chart import COLOURS, render_svg
 from .model import Report, counts_line
-from .terminal import COLUMNS, ordered, row
+from .terminal import COLUMNS, LEGEND, differs, ordered, row
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; }
@@ -80,6 +80,8 @@ def summary_table(records: Sequence[Record]) -> str:
         tds.append(f'<td class="verdict">{escape(cells[-1])}</td>')
         lines.append(f'<tr class="verdict-{escape(record.verdict)}">{"".join(tds)}</tr>')
     lines.append("</tbody></table>")
+    if any(differs(record) for record in records):
+        lines.append(f'<p class="legend">{escape(LEGEND)}</p>')
     return "\n".join(lines)
 
 
