@@ -35,7 +35,10 @@ def test_annotate_ignores_objects_without_extra_info() -> None:
     assert holder.extra_info["perfgate_verdict"] == "pass"
 
 
-def test_benchmark_json_carries_budget_and_verdict(pytester: pytest.Pytester) -> None:
+def test_benchmark_json_carries_budget_and_verdict(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # an in-process run is no xdist worker
     pytester.makepyfile(
         """
         import time
