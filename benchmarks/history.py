@@ -1,11 +1,11 @@
-"""How fast the history store and its analysis are, on SQLite (and PostgreSQL with --postgres URL).
+"""How fast the history store and its analysis are, and how the history check decides.
 
     python benchmarks/history.py [--tests 500] [--runs 200] [--postgres postgresql://...]
+                                 [--histories 100] [--checks-only]
 
-Prints a table: appending one run of N tests (each with 200 raw rounds, as perfgate keeps them),
-reading the last 200 runs back as ``perfgate history`` does (with and without the trend
-analysis and rendering), the read and analysis of one test for ``--perfgate-history-check``, and
-how the step check behaves on synthetic histories (false alarms in noise, runs to catch a 20% step).
+Prints the time to append one run of N tests (200 raw rounds each), to read the last 200 runs back
+(with and without the trend analysis) and to read and check one test; then the history check's
+decisions on synthetic histories at 2%, 5% and 8% run-to-run noise: false alarms, a 2x step, a fix.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pytest_perfgate.cli import main as perfgate
-from pytest_perfgate.history.analysis import step_up
+from pytest_perfgate.history.analysis import judge_latest
 from pytest_perfgate.history.store import Result, Run, open_store
 from pytest_perfgate.history.trends import trends_of
 from pytest_perfgate.measure.machine import this_machine
@@ -102,10 +102,9 @@ def store_rows(location: str, tests: int, runs: int) -> list[tuple[str, float]]:
             f"read one test's {runs} runs with raw rounds",
             lambda: store.runs(nodeid, runs, exact=True, rounds=True),
         )
-        one_test = store.runs(nodeid, runs, exact=True, rounds=True)[-60:]
+        one_test = store.runs(nodeid, runs, exact=True, rounds=True)
         values = [run.results[0].value_s or 0.0 for run in one_test]
-        rounds = [list(run.results[0].rounds) for run in one_test]
-        measure("step check of one test (60 runs)", lambda: step_up(values, rounds))
+        measure(f"step check of one test ({len(values)} runs)", lambda: judge_latest(values))
     command = ["history", "--db", location]
     with quiet():
         measure(
@@ -122,42 +121,87 @@ def store_rows(location: str, tests: int, runs: int) -> list[tuple[str, float]]:
 
 
 def synthetic(
-    seed: int, runs: int, noise: float, step_at: int | None
-) -> tuple[list[float], list[list[float]]]:
+    seed: int, runs: int, noise: float, step_at: int | None = None, step: float = 1.0
+) -> list[float]:
+    """Per-run medians of a 12 ms test: each run's level off by ``noise`` (log-normal), its 50
+    rounds with 8% jitter and 3% outliers (x1.5); from run ``step_at`` on, the level times ``step``."""
     rng = random.Random(seed)
-    values, rounds = [], []
+    values = []
     for run in range(runs):
-        level = 0.012 * math.exp(rng.gauss(0, noise)) * (1.2 if step_at is not None and run >= step_at else 1)
+        stepped = step_at is not None and run >= step_at
+        level = 0.012 * math.exp(rng.gauss(0, noise)) * (step if stepped else 1.0)
         data = [level * math.exp(rng.gauss(0, 0.08)) * (1.5 if rng.random() < 0.03 else 1) for _ in range(50)]
-        rounds.append(data)
         values.append(sorted(data)[25])
-    return values, rounds
+    return values
 
 
-def detection_rows(histories: int) -> list[tuple[str, str, str]]:
+def decisions(values: list[float], start: int) -> list[bool]:
+    """The check's decision (True: fails) on each run from ``start`` on, as each was the latest."""
+    return [judge_latest(values[: end + 1]).regression is not None for end in range(start, len(values))]
+
+
+def false_alarms(noise: float, histories: int) -> str:
+    """Histories of 50 runs without a step: every run from the 9th on is checked."""
+    alarms = checks = 0
+    for seed in range(histories):
+        flags = decisions(synthetic(seed, 50, noise), 8)
+        checks += len(flags)
+        alarms += sum(flags)
+    return f"{alarms} in {checks}"
+
+
+def doubling(noise: float, histories: int, before: int) -> str:
+    """A 2x step after ``before`` runs: runs after it that fail; then 10 runs back at the old level."""
+    failed = total = passed_back = back = 0
+    for seed in range(histories):
+        values = synthetic(10_000 + seed, before + 20, noise, before, 2.0)
+        flags = decisions(values, before)
+        failed, total = failed + sum(flags), total + len(flags)
+        fixed = values + synthetic(20_000 + seed, 10, noise)
+        back_flags = decisions(fixed, before + 20)
+        passed_back, back = passed_back + back_flags.count(False), back + len(back_flags)
+    return f"{failed}/{total} fail; back: {passed_back}/{back} pass"
+
+
+def twenty_percent(noise: float, histories: int) -> str:
+    """A 20% step after 30 runs: caught within 15 and 30 runs, and the later runs that fail."""
+    delays: list[int] = []
+    later = later_failed = 0
+    for seed in range(histories):
+        flags = decisions(synthetic(30_000 + seed, 60, noise, 30, 1.2), 30)
+        if True in flags:
+            first = flags.index(True)
+            delays.append(first)
+            later, later_failed = later + len(flags) - first, later_failed + sum(flags[first:])
+    within = sum(delay < 15 for delay in delays)
+    median = statistics.median(delays) + 1 if delays else math.nan
+    return (
+        f"{within}/{histories} within 15 runs, {len(delays)}/{histories} within 30; "
+        f"median run {median:g}; {later_failed / max(later, 1):.0%} of later runs fail"
+    )
+
+
+def check_rows(histories: int) -> list[tuple[str, ...]]:
     rows = []
     for noise in (0.02, 0.05, 0.08):
-        alarms = checks = 0
-        for seed in range(histories):
-            values, rounds = synthetic(seed, 50, noise, None)
-            for end in range(9, 51):
-                checks += 1
-                alarms += step_up(values[:end], rounds[:end]) is not None
-        delays = []
-        for seed in range(histories):
-            values, rounds = synthetic(10_000 + seed, 50, noise, 40)
-            delay = next((end - 40 for end in range(41, 51) if step_up(values[:end], rounds[:end])), None)
-            delays.append(delay)
-        caught = sorted(delay for delay in delays if delay is not None)
         rows.append(
             (
                 f"{noise:.0%}",
-                f"{alarms} in {checks} ({alarms / checks:.3%})",
-                f"{len(caught)}/{histories}; runs to catch: median {statistics.median(caught):g}, "
-                f"90% within {caught[int(0.9 * (len(caught) - 1))]}",
+                false_alarms(noise, histories),
+                doubling(noise, histories, 30),
+                doubling(noise, histories, 10),
+                twenty_percent(noise, histories),
             )
         )
     return rows
+
+
+def reported_history() -> str:
+    """10 runs at 1.07 ms, then 5 at 3.08 ms, one back at 1.07 ms, one at 3.08 ms (2% noise)."""
+    rng = random.Random(13)
+    values = [level * math.exp(rng.gauss(0, 0.02)) for level in [0.00107] * 10 + [0.00308] * 5]
+    values += [0.00107, 0.00308]
+    return " ".join("fail" if flag else "pass" for flag in decisions(values, 10))
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -170,13 +214,32 @@ def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
         )
 
 
+def print_checks(histories: int) -> None:
+    print(f"\nHistory check on synthetic histories ({histories} per noise level; 12 ms, 8% round jitter):\n")
+    print_table(
+        (
+            "run-to-run noise",
+            "false alarms (checks)",
+            "2x step after 30 runs, then a fix",
+            "2x step after 10 runs, then a fix",
+            "20% step after 30 runs",
+        ),
+        check_rows(histories),
+    )
+    print(f"\n10 runs at 1.07 ms, 5 at 3.08 ms, 1.07 ms, 3.08 ms: {reported_history()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=500)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--postgres", metavar="URL", help="also measure this (empty) PostgreSQL database")
     parser.add_argument("--histories", type=int, default=100, help="synthetic histories per noise level")
+    parser.add_argument("--checks-only", action="store_true", help="only the check's decisions")
     arguments = parser.parse_args()
+    if arguments.checks_only:
+        print_checks(arguments.histories)
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "history.sqlite"
         rows = store_rows(str(path), arguments.tests, arguments.runs)
@@ -187,11 +250,7 @@ def main() -> int:
         rows = store_rows(arguments.postgres, arguments.tests, arguments.runs)
         print(f"\nPostgreSQL ({arguments.tests} tests x {arguments.runs} runs):\n")
         print_table(("operation", "ms"), [(name, f"{seconds * 1000:.2f}") for name, seconds in rows])
-    print("\nStep check on synthetic histories of 50 runs (12 ms, 8% round jitter, 3% outliers):\n")
-    print_table(
-        ("run-to-run noise", "false alarms (every run checked)", "20% step at run 40 caught within 10 runs"),
-        detection_rows(arguments.histories),
-    )
+    print_checks(arguments.histories)
     return 0
 
 

@@ -44,6 +44,11 @@ class TimeFigures:
     #: Distribution-free 95% confidence interval of the statistic, when one was computed.
     ci_low: float | None = None
     ci_high: float | None = None
+    #: The statistic of the first rounds as they were measured (pytest-benchmark's own figure),
+    #: beside ``value_s``, perfgate's, which may differ: see ``corrected`` and the notes.
+    raw_value_s: float | None = None
+    #: ``value_s`` comes from rounds with other processes' time taken out (contention).
+    corrected: bool = False
 
 
 @dataclass(frozen=True)

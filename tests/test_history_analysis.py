@@ -85,7 +85,7 @@ def test_fifty_noisy_runs_never_trip_the_check(seed: int) -> None:
     assert flagged(values, 0) == [False] * 50
 
 
-def test_the_issue_history_fails_on_every_run_at_the_new_level() -> None:
+def test_a_reported_regression_fails_on_every_run_at_its_new_level() -> None:
     """10 runs at 1.07 ms, then runs at 3.08 ms: every one of them fails, from the first."""
     rng = random.Random(2)
     values = [0.00107 * (1 + rng.uniform(-0.03, 0.03)) for _ in range(10)]

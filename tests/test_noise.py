@@ -183,6 +183,9 @@ def test_contended_benchmark_rounds_far_within_the_budget_once_corrected_are_kep
     assert sampler.calls == []
     assert decision.action == "corrected"
     assert decision.timing.data == [pytest.approx(0.006)] * 10
+    figures = TimeFigures("median", 0.006, 0.010, 0.6, 10, 0.006, 0.006, 0.006, 0.006, 0.0)
+    time = decision.apply(Record("t.py::test", None, PASS, time=figures)).time
+    assert time is not None and time.corrected and time.raw_value_s == 0.012  # pytest-benchmark's figure
 
 
 def test_contended_rounds_already_within_budget_are_kept() -> None:
@@ -280,6 +283,7 @@ def test_apply_fills_the_record() -> None:
     )
     assert applied.contention is not None and applied.contention["action"] == "none"
     assert applied.time is not None and applied.time.ci_low == 0.020
+    assert applied.time.raw_value_s == 0.020 and not applied.time.corrected
     assert "over in all 2 measurements (20 ms, 20 ms)" in applied.message
     passing = Record("t.py::test", None, PASS, time=figures)
     assert decision.apply(passing).message == ""

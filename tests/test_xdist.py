@@ -218,3 +218,55 @@ def test_crashed_performance_test_gets_a_not_measured_record(pytester: pytest.Py
     by_pattern = crash("t.py::test_by_pattern")
     assert by_pattern is not None and by_pattern.target == "ui_response"
     assert crash("t.py::test_ordinary") is None
+
+
+BENCHMARKED = """
+import time
+import pytest
+
+@pytest.mark.performance(time="50ms")
+def test_fixture(perfgate):
+    perfgate.pedantic(time.sleep, args=(0.001,), rounds=3)
+
+@pytest.mark.performance(time="50ms")
+def test_benchmark(benchmark):
+    benchmark.pedantic(time.sleep, args=(0.001,), rounds=4)
+
+def test_plain():
+    pass
+"""
+
+DISABLED = "Benchmarks are automatically disabled because xdist plugin is active"
+
+
+def test_benchmarks_measured_on_workers_are_shown_and_saved_by_the_controller(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(BENCHMARKED)
+    result = pytester.runpytest_subprocess(*FAST, "-n", "2", "--benchmark-json=bench.json")
+    result.assert_outcomes(passed=3)
+    assert DISABLED not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(
+        [
+            "perfgate measured 2 benchmarks on the xdist workers (pytest-benchmark turns itself off under "
+            "xdist); pytest-benchmark's table shows them",
+            "*benchmark: 2 tests*",
+            "Name (time in ms) *",
+            "test_*",
+            "test_*",
+        ]
+    )
+    saved = json.loads((pytester.path / "bench.json").read_text())["benchmarks"]
+    rounds = {bench["name"]: len(bench["stats"]["data"]) for bench in saved}
+    assert rounds == {"test_fixture": 3, "test_benchmark": 4}
+    assert {bench["extra_info"]["perfgate_verdict"] for bench in saved} == {"pass"}
+
+
+def test_a_benchmark_perfgate_does_not_measure_keeps_pytest_benchmarks_warning(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(BENCHMARKED + "\ndef test_own(benchmark):\n    benchmark(sum, range(10))\n")
+    result = pytester.runpytest_subprocess(*FAST, "-n", "2")
+    result.assert_outcomes(passed=4)
+    assert DISABLED in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["perfgate measured 2 benchmarks on the xdist workers *"])

@@ -102,7 +102,11 @@ SETTINGS: tuple[Setting, ...] = (
         parsers.whole_number(MAX_CONFIRM),
         "re-measure an over-budget time this many times before failing",
     ),
-    Setting("max_time", parsers.duration, "time per test spent resolving a marginal verdict"),
+    Setting(
+        "max_time",
+        parsers.duration,
+        "time per test for its whole time verdict: rounds, more rounds, re-measurement, confirmation",
+    ),
     Setting("profile", parsers.choice(PROFILE_MODES), "cProfile the measured call: fail, always, off"),
     Setting("xdist", parsers.choice(XDIST_MODES), "under xdist: isolate or parallel"),
     Setting("max_regression", parsers.fraction, "allowed slowdown against --perfgate-baseline"),

@@ -1,12 +1,6 @@
-"""Trends and steps in a test's history, with the standard library only.
-
-A *step* is a lasting change of level in the per-run figures of one test. Steps are found by
-binary segmentation: the split that best separates two levels (least squares on log figures) is
-kept when the levels differ by at least ``min_effect`` and a Mann-Whitney U test on the per-run
-figures says the difference is not chance (``alpha``); each side is then searched again. A single
-noisy run therefore never makes a step: it takes two runs at the new level, or one run far outside
-the run-to-run noise whose raw rounds also differ significantly (see :func:`step_up`).
-"""
+"""Trends and steps (lasting changes of level) in a test's history, with the standard library only:
+:func:`find_steps` finds them all for ``perfgate history``; :func:`judge_latest` decides whether the
+latest run is at one that the history check fails."""
 
 from __future__ import annotations
 
@@ -16,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..stats.ranks import p_greater
+from ..stats.student import t_quantile
 
 SPARKS = "▁▂▃▄▅▆▇█"
 GAP = "·"
@@ -165,22 +160,21 @@ MIN_ACCEPTED = 3
 MAX_WINDOW = 20
 #: The reference level is taken from the most recent of its runs, so a slow drift moves it along.
 REFERENCE_RUNS = 40
-#: Standard errors a step must stand above the reference level.
-Z_MIN = 4.5
+#: The chance, per check and window, that Gaussian run-to-run noise alone opens a step.
+ALPHA = 3e-5
 #: The run-to-run spread (log scale) is never taken below this: no timing repeats better than 0.5%.
 MIN_SPREAD = 0.005
 
 
 def spread(logs: Sequence[float]) -> float:
-    """Run-to-run spread of log figures: the larger of 1.4826 median absolute deviations and the
-    standard deviation, never below :data:`MIN_SPREAD` (so a few calm runs never make it small)."""
-    centre = statistics.median(logs)
-    robust = 1.4826 * statistics.median([abs(value - centre) for value in logs])
-    deviation = 0.0
-    if len(logs) > 1:
-        mean = math.fsum(logs) / len(logs)
-        deviation = math.sqrt(math.fsum((value - mean) ** 2 for value in logs) / (len(logs) - 1))
-    return max(robust, deviation, MIN_SPREAD)
+    """Run-to-run spread of log figures: their standard deviation, never below :data:`MIN_SPREAD`
+    (not a robust estimate: runs at a step never join a reference, an odd run left in one only makes
+    the check more cautious, and a short history needs the most efficient estimate)."""
+    if len(logs) < 2:
+        return MIN_SPREAD
+    mean = math.fsum(logs) / len(logs)
+    deviation = math.sqrt(math.fsum((value - mean) ** 2 for value in logs) / (len(logs) - 1))
+    return max(deviation, MIN_SPREAD)
 
 
 @dataclass(frozen=True)
@@ -201,11 +195,8 @@ class Regression:
 
 @dataclass(frozen=True)
 class Judgement:
-    """The history check on the latest run: the step it is at (if any), and what it rested on.
-
-    ``needed`` is how many reference runs the check lacked (0 when it judged); ``accepted`` says
-    the reference level is an accepted step's.
-    """
+    """The history check on the latest run: the step it is at (if any), the reference runs, how many
+    more it needed to judge (0: it judged), and whether the reference is an accepted step's level."""
 
     regression: Regression | None = None
     reference: int = 0
@@ -214,38 +205,36 @@ class Judgement:
 
 
 class _Replay:
-    """The check replayed run by run, so every run is judged as it was when it was the latest.
+    """The check replayed run by run, each judged as when it was the latest: ``base`` holds the runs
+    at the reference level (since the last acceptance), ``step`` those at an open step's level, which
+    never join the reference: so the step fails until accepted."""
 
-    ``base`` holds the runs at the reference level (since the last acceptance), ``step`` the runs
-    at an open step's level: those never join the reference, so the step fails until accepted.
-    """
-
-    def __init__(self, logs: Sequence[float], min_effect: float, z_min: float) -> None:
+    def __init__(self, logs: Sequence[float], min_effect: float, alpha: float) -> None:
         self.logs = logs
         self.effect = math.log1p(min_effect)
-        self.z_min = z_min
+        self.alpha = alpha
         self.base: list[int] = []
         self.step: list[int] = []
-        self.borrowed: float | None = None
-        #: (runs, median, spread) of the reference ending at a position of ``base``.
-        self._levels: dict[int, tuple[int, float, float]] = {}
+        #: Spread and critical z of the level before an accepted step, for a young accepted level.
+        self.borrowed: tuple[float, float] | None = None
+        #: (runs, median, spread, critical z) of the reference ending at a position of ``base``.
+        self._levels: dict[int, tuple[int, float, float, float]] = {}
 
-    def _level(self, recent: int = 0) -> tuple[int, float, float]:
-        """Runs, median and spread of the reference: the base runs but the ``recent`` latest.
-
-        A young accepted level (fewer than :data:`MIN_HISTORY` runs) borrows the spread of the
-        level before it. Entries stay valid while ``base`` only grows.
-        """
+    def _level(self, recent: int = 0) -> tuple[int, float, float, float]:
+        """Runs, median, spread and critical z (Student's t at 1 - alpha) of the base runs but the
+        ``recent`` latest; a young accepted level borrows spread and critical z from the level before.
+        Entries stay valid while ``base`` only grows."""
         stop = len(self.base) - recent
         level = self._levels.get(stop)
         if level is None:
             logs = [self.logs[index] for index in self.base[max(0, stop - REFERENCE_RUNS) : stop]]
             if not logs:
-                level = (0, 0.0, 0.0)
+                level = (0, 0.0, 0.0, math.inf)
             elif len(logs) < MIN_HISTORY and self.borrowed is not None:
-                level = (len(logs), statistics.median(logs), self.borrowed)
+                level = (len(logs), statistics.median(logs), *self.borrowed)
             else:
-                level = (len(logs), statistics.median(logs), spread(logs))
+                critical = t_quantile(1 - self.alpha, max(len(logs) - 1, 1))
+                level = (len(logs), statistics.median(logs), spread(logs), critical)
             self._levels[stop] = level
         return level
 
@@ -256,15 +245,15 @@ class _Replay:
         """The open step's level becomes the reference level (with the spread of the one before)."""
         if not self.step:
             return
-        runs, _, noise = self._level()
+        runs, _, noise, critical = self._level()
         if runs >= MIN_HISTORY:
-            self.borrowed = noise
+            self.borrowed = noise, critical
         self.base, self.step = self.step, []
         self._levels.clear()
 
     def judge(self, index: int) -> Judgement:
         """Judge run ``index`` against the reference level, then file it under base or step."""
-        runs, centre, _ = self._level()
+        runs, centre, _, _ = self._level()
         missing = self._missing(runs)
         accepted = self.borrowed is not None
         if missing:
@@ -283,7 +272,7 @@ class _Replay:
 
     def _regression(self, runs: Sequence[int], recent: int) -> Regression:
         """The step made of ``runs`` against the reference leaving out ``recent`` base runs."""
-        count, centre, noise = self._level(recent)
+        count, centre, noise, _ = self._level(recent)
         after = [self.logs[index] for index in runs]
         error = noise * math.sqrt(1 / len(after) + math.pi / (2 * count))
         z = (statistics.fmean(after) - centre) / error
@@ -296,14 +285,14 @@ class _Replay:
         total = 0.0
         for size in range(1, min(MAX_WINDOW, len(self.base) + 1) + 1):
             total += self.logs[self.base[1 - size] if size > 1 else index]
-            count, centre, noise = self._level(size - 1)
+            count, centre, noise, critical = self._level(size - 1)
             if self._missing(count) or 2 * size > count:
                 break  # a level is judged against a reference at least twice as long
             shift = total / size - centre
             if shift < self.effect or self.logs[index] - centre < shift / 2:
                 continue  # too small, or the latest run is nearer the reference level
             z = shift / (noise * math.sqrt(1 / size + math.pi / (2 * count)))
-            if z >= self.z_min and (best is None or z > best[0]):
+            if z >= critical and (best is None or z > best[0]):
                 best = (z, size)
         if best is None:
             return None
@@ -324,19 +313,17 @@ def judge_latest(
     *,
     accepted: Collection[int] = (),
     min_effect: float = 0.10,
-    z_min: float = Z_MIN,
+    alpha: float = ALPHA,
 ) -> Judgement:
-    """Whether the latest figure (``values[-1]``) is at a step up from its reference level.
-
-    The runs are replayed oldest first, each judged against the median of the reference runs
-    before it, in standard errors of the run-to-run spread (robust z on log figures): one run, or
-    the latest few together, at least ``min_effect`` and ``z_min`` standard errors up open a step.
-    Later runs nearer the step's level than the reference's are at the step (and fail); a run back
-    nearer the reference passes. Step runs never join the reference, so the step holds until it is
-    accepted: an index in ``accepted`` is the first run after an acceptance, from which the open
-    step's level is the reference level.
-    """
-    replay = _Replay(_logs(values), min_effect, z_min)
+    """Whether the latest figure (``values[-1]``) is at a step up from its reference level; an index
+    in ``accepted`` is the first run after an acceptance, from which the open step's level is the
+    reference. ``alpha``: the chance that noise alone opens a step, per window of runs."""
+    # Each run, oldest first, is set against the median of the reference runs before it, in standard
+    # errors of their spread (log figures): one run, or the latest few together (their mean), at
+    # least ``min_effect`` up and beyond Student's t with the reference's degrees of freedom open a
+    # step. Later runs nearer the step's level than the reference's are at it and fail; a run nearer
+    # the reference passes. Step runs never join the reference, so the step holds until accepted.
+    replay = _Replay(_logs(values), min_effect, alpha)
     judgement = Judgement(needed=MIN_HISTORY)
     for index in range(len(values)):
         if index in accepted:

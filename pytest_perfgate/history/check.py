@@ -2,11 +2,10 @@
 
 A ``pytest_runtest_call`` wrapper on every process that runs tests (xdist workers included): after
 the test body (and perfgate's own verdict), the test's record is set against its own runs in the
-history store, read-only, on machines of the same kind (CPU model and cores). A run at a step up in
-its time statistic or memory peak (see :func:`~pytest_perfgate.history.analysis.judge_latest`; the
-minimum effect is ``max_regression``) fails the test in its call phase, naming the run and commit
-where the step appeared, until ``perfgate history --accept`` accepts the new level; in warn mode
-it warns instead. Too short a history is said in a note.
+history store, read-only, on machines of the same kind. A run at a step up in its time statistic
+or memory peak (:func:`~pytest_perfgate.history.analysis.judge_latest`, minimum effect
+``max_regression``) fails in its call phase, naming the run and commit where the step appeared,
+until ``perfgate history --accept``; in warn mode it warns. Too short a history gets a note.
 """
 
 from __future__ import annotations

@@ -7,8 +7,7 @@ database). A store records its version in ``meta.schema_version``; a store newer
 Tables: ``runs`` (one per pytest session: time, commit, branch, dirty, machine); ``results`` (one
 per test and run: the figures every trend needs, small rows that read fast); ``details`` (the
 bulky part: raw rounds as little-endian float32, 6 significant digits, and the whole record as
-JSON without its rounds); ``accepts`` (``perfgate history --accept``: a test's level as of a run
-is its new normal, so the history check stops failing a step up it has seen).
+JSON without its rounds); ``accepts`` (a test's level as of a run is its new normal).
 """
 
 from __future__ import annotations

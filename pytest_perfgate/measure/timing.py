@@ -73,11 +73,9 @@ def enable_under_xdist(benchmark: Any, config: pytest.Config) -> None:
 
 
 def bound_rounds(benchmark: Any, deadline: Deadline) -> None:
-    """Make pytest-benchmark's automatic rounds end by the deadline, give or take one round.
-
-    Once its calibration has timed a round, its minimum rounds and its time for rounds are cut to
-    what the deadline has left (at least one round). ``pedantic``'s fixed rounds are the test's own.
-    """
+    """Make pytest-benchmark's automatic rounds end by the deadline (at least one round): once its
+    calibration has timed a round, its minimum rounds and time for rounds are cut to what is left.
+    ``pedantic``'s fixed rounds are the test's own."""
     calibrate = getattr(benchmark, "_calibrate_timer", None)
     if calibrate is None or not hasattr(benchmark, "_min_rounds") or not hasattr(benchmark, "_max_time"):
         return  # another pytest-benchmark: its rounds run as it decides
@@ -107,11 +105,9 @@ def benchmark_timing(
 def run_benchmark(
     benchmark: Any, config: pytest.Config, call: Callable[[], Any], deadline: Deadline | None = None
 ) -> tuple[Any, Timing | None, str]:
-    """Run ``call`` (which drives the fixture) and return its result with the rounds taken.
-
-    The CPU share is read over the same span as the rounds, so CPU and wall time are comparable.
-    With a ``deadline``, the fixture's automatic rounds end by it (see :func:`bound_rounds`).
-    """
+    """Run ``call`` (which drives the fixture) and return its result with the rounds taken, whose
+    automatic rounds end by the ``deadline``. The CPU share is read over the same span as the rounds,
+    so CPU and wall time are comparable."""
     enable_under_xdist(benchmark, config)
     if deadline is not None:
         bound_rounds(benchmark, deadline)

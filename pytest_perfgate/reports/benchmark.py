@@ -1,7 +1,11 @@
-"""The budget and verdict in pytest-benchmark's ``extra_info``, so ``--benchmark-json`` consumers see them."""
+"""perfgate in pytest-benchmark's reports: the budget and verdict in ``extra_info`` (for
+``--benchmark-json`` consumers), and benchmarks measured on xdist workers carried to the controller,
+whose pytest-benchmark session shows them in its table and writes them to its files."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from ..record import Record
@@ -22,6 +26,10 @@ def extra_info(record: Record) -> dict[str, Any]:
             info["perfgate_budget_s"] = time.budget_s
         if time.ratio is not None:
             info["perfgate_ratio"] = round(time.ratio, 4)
+        if time.raw_value_s is not None and time.raw_value_s != time.value_s:
+            info["perfgate_raw_value_s"] = time.raw_value_s  # the stats beside these, as measured
+        if time.corrected:
+            info["perfgate_corrected"] = True
     if memory is not None:
         if memory.peak_bytes is not None:
             info["perfgate_memory_peak_bytes"] = memory.peak_bytes
@@ -35,3 +43,52 @@ def annotate(benchmark: Any, record: Record) -> None:
     info = getattr(benchmark, "extra_info", None)
     if isinstance(info, dict):
         info.update(extra_info(record))
+
+
+def shipped(benchmark: Any, rounds: bool = False) -> dict[str, Any] | None:
+    """The benchmark's figures as pytest-benchmark writes them (with the ``rounds`` if asked), as
+    plain JSON data; None where the fixture measured nothing."""
+    metadata = getattr(benchmark, "stats", None)
+    if not metadata or not hasattr(metadata, "as_dict"):
+        return None
+    data = metadata.as_dict(include_data=rounds, flat=False, stats=True)
+    loaded: dict[str, Any] = json.loads(json.dumps(data, default=str))  # parameters may be any objects
+    return loaded
+
+
+class ShippedBenchmark:
+    """A benchmark measured on an xdist worker, as pytest-benchmark's session reads its own."""
+
+    has_error = False
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = dict(data)
+        self.stats: dict[str, Any] = dict(self.data.get("stats") or {})
+        self.fullname = str(self.data.get("fullname", ""))
+
+    def __bool__(self) -> bool:
+        return bool(self.stats.get("rounds"))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.stats[key] if key in self.stats else self.data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def as_dict(
+        self, include_data: bool = True, flat: bool = False, stats: bool = True, cprofile: Any = None
+    ) -> dict[str, Any]:
+        """What ``Metadata.as_dict`` gives for a benchmark of this session (``cprofile`` as shipped)."""
+        result = {key: value for key, value in self.data.items() if key != "stats"}
+        if stats:
+            figures = dict(self.stats)
+            if not include_data:
+                figures.pop("data", None)
+            if flat:
+                result.update(figures)
+            else:
+                result["stats"] = figures
+        return result

@@ -109,6 +109,13 @@ class PerfgateReports:
             if records:
                 for line in [*terminal.table_lines(records), *terminal.notes_lines(records)]:
                     terminalreporter.write_line(line)
+            shipped = self.config.stash.get(keys.SHIPPED_BENCHMARKS, 0)
+            if shipped:
+                terminalreporter.write_line(
+                    f"perfgate measured {shipped} benchmark{'s' if shipped != 1 else ''} on the xdist "
+                    "workers (pytest-benchmark turns itself off under xdist); pytest-benchmark's table "
+                    "shows them"
+                )
             for text in unmatched:  # about the configuration: after them
                 terminalreporter.write_line(f"warning: {text}", yellow=True)
         for name, path in self.written:

@@ -12,7 +12,7 @@ from ..record import Record
 from .chart import render_svg
 from .model import Report, counts_line
 from .palette import CSS_VARIABLES, VERDICT_COLOURS
-from .terminal import COLUMNS, ordered, row
+from .terminal import COLUMNS, LEGEND, differs, ordered, row
 
 STYLE = (
     CSS_VARIABLES
@@ -82,6 +82,8 @@ def summary_table(records: Sequence[Record]) -> str:
         tds.append(f'<td class="verdict">{escape(cells[-1])}</td>')
         lines.append(f'<tr class="verdict-{escape(record.verdict)}">{"".join(tds)}</tr>')
     lines.append("</tbody></table>")
+    if any(differs(record) for record in records):
+        lines.append(f'<p class="legend">{escape(LEGEND)}</p>')
     return "\n".join(lines)
 
 

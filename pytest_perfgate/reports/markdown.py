@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .model import Report, counts_line
-from .terminal import COLUMNS, ordered, row
+from .terminal import COLUMNS, LEGEND, differs, ordered, row
 
 #: Columns aligned left; the others hold figures, aligned right. One delimiter per column, or GitHub
 #: shows no table at all.
@@ -53,6 +53,8 @@ def render(report: Report) -> str:
             verdict = f"**{cell(cells[-1])}**" if record.verdict == "fail" else cell(cells[-1])
             lines.append("| " + " | ".join([code(cells[0]), *map(cell, cells[1:-1]), verdict]) + " |")
         lines.append("")
+        if any(differs(record) for record in report.tests):
+            lines += ["\\" + cell(LEGEND), ""]  # escaped: a leading * would make a list item
     notes = [(record.nodeid, note) for record in ordered(report.tests) for note in record.notes]
     if notes:
         lines += ["Notes:", ""]

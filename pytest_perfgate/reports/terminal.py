@@ -41,15 +41,36 @@ def _gate_cells(record: Record) -> tuple[str, str, str, str] | None:
     return None
 
 
+#: Marks a time that is perfgate's figure where it differs from the raw one pytest-benchmark shows.
+DIFFERS = "*"
+LEGEND = (
+    f"{DIFFERS} perfgate's figure, beside the raw one pytest-benchmark shows for the same test: other "
+    "processes' time taken out, or rounds perfgate took again (see the notes)"
+)
+
+
+def differs(record: Record) -> bool:
+    """Whether the record's time, as shown, is not the raw figure of the first rounds."""
+    time = record.time
+    return (
+        time is not None
+        and time.raw_value_s is not None
+        and format_time(time.raw_value_s) != format_time(time.value_s)
+    )
+
+
 def _time_cells(record: Record) -> tuple[str, str, str, str, str]:
     """stat, value, cpu, budget and ratio cells."""
     time = record.time
     if time is None:
         stat, value, budget, ratio = _gate_cells(record) or ("-", "-", "-", "-")
         return stat, value, "-", budget, ratio
+    value = format_time(time.value_s)
+    if differs(record) and time.raw_value_s is not None:
+        value += f"{DIFFERS} (raw {format_time(time.raw_value_s)})"
     return (
         time.stat,
-        format_time(time.value_s),
+        value,
         format_time(time.cpu_s) if time.cpu_s is not None else "-",
         format_time(time.budget_s) if time.budget_s is not None else "-",
         format_ratio(time.ratio),
@@ -75,13 +96,15 @@ def ordered(records: Iterable[Record]) -> list[Record]:
 
 
 def table_lines(records: Sequence[Record]) -> list[str]:
-    """An aligned plain-text table of the records."""
+    """An aligned plain-text table of the records (and the legend of :data:`DIFFERS` where it is used)."""
     rows = [COLUMNS, *(row(record) for record in ordered(records))]
     widths = [max(len(cells[i]) for cells in rows) for i in range(len(COLUMNS) - 1)]
     lines = []
     for cells in rows:
         padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=True)]
         lines.append("  ".join([*padded, cells[-1]]).rstrip())
+    if any(differs(record) for record in records):
+        lines.append(LEGEND)
     return lines
 
 

@@ -30,6 +30,8 @@ PROFILE_SECTION = pytest.StashKey[str]()
 UNMATCHED_PATTERNS = pytest.StashKey[list[str]]()
 #: Run-level warnings every report shows (e.g. "times taken while other tests ran"), on the controller.
 RUN_WARNINGS = pytest.StashKey[list[str]]()
+#: Benchmarks the xdist workers measured and sent to the controller's pytest-benchmark session.
+SHIPPED_BENCHMARKS = pytest.StashKey[int]()
 #: The reference probe of this process (its baseline is taken at the first measurement).
 PROBE: pytest.StashKey[ReferenceProbe] = pytest.StashKey()
 #: This machine's score, measured at configure time when ``reference_score`` is set.

@@ -121,8 +121,7 @@ def is_finite(bounds: Interval) -> bool:
 def rounds_to_bound(stat: str, level: float = LEVEL) -> int | None:
     """The fewest rounds for which the statistic's interval has both sides; None for min and max.
 
-    A quantile q needs ``q**n`` and ``(1 - q)**n`` within the tail: 6 rounds for the median, 36 for
-    p90, 72 for p95, 368 for p99.
+    A quantile q needs ``q**n`` and ``(1 - q)**n`` within the tail: 6 for the median, 368 for p99.
     """
     if stat == "mean":
         return 2

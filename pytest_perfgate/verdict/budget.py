@@ -29,7 +29,11 @@ def time_figures(timing: Timing, gate: Gate) -> TimeFigures:
         method=timing.method,
         traced=timing.traced,
         cpu_s=None if timing.cpu_share is None else value * timing.cpu_share,
-        **figures,
+        min=figures["min"],
+        median=figures["median"],
+        mean=figures["mean"],
+        max=figures["max"],
+        stddev=figures["stddev"],
     )
 
 

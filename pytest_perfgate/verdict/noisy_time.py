@@ -202,6 +202,8 @@ class Decision:
     notes: list[str]
     #: Seconds spent waiting for a slow CPU to speed up again.
     waited_s: float = 0.0
+    #: The statistic of the first rounds as measured (pytest-benchmark's figure, or the test body's).
+    raw_value_s: float | None = None
 
     @property
     def counted(self) -> list[Attempt]:
@@ -237,11 +239,15 @@ class Decision:
                 message += f"; over in all {len(counted)} measurements ({values})"
             if self.marginal:
                 message += " [marginal]"
+        corrected = bool(self.counted) and self.counted[-1].corrected
+        time = replace(
+            record.time, ci_low=low, ci_high=high, raw_value_s=self.raw_value_s, corrected=corrected
+        )
         return replace(
             record,
             message=message,
             marginal=self.marginal,
-            time=replace(record.time, ci_low=low, ci_high=high),
+            time=time,
             attempts=[attempt.to_dict() for attempt in self.attempts],
             contention=self.contention,
             notes=[*record.notes, *self.notes],
@@ -290,24 +296,20 @@ def _rounds_for(first: Batch) -> int:
     """Rounds a fresh attempt (re-measurement, confirmation) starts with; more follow as needed.
 
     About :data:`FRESH_S` worth of rounds, at least :data:`MIN_FRESH_ROUNDS` (enough for an
-    interval), never more than the first attempt had; a fresh attempt whose interval holds the limit
-    then takes more like any other. Only those that fit in the time left are taken (at least one
-    while any is left: see :meth:`Deadline.rounds`).
+    interval), never more than the first attempt had, and only those that fit in the time left.
     """
     per_round = max(statistic(first.wall, "median") * first.iterations, 1e-9)
     return max(1, min(len(first.wall), max(MIN_FRESH_ROUNDS, math.floor(FRESH_S / per_round))))
 
 
 def doubt(attempt: Attempt, limit: float | None) -> str | None:
-    """Why a verdict decided on the point estimate is marginal (its note), or None when it is not.
-
-    Marginal means the limit lies inside a finite 95% interval after the time allowed. An interval
-    with an open side (too few rounds for a distribution-free bound of this quantile) makes no 95%
-    statement at all: a point estimate at most 1/:data:`CLEAR_CUT` or at least :data:`CLEAR_CUT`
-    times the limit is then decided without doubt (the margin :func:`clear_cut` gives central
-    statistics: the unseen rounds would have to be twice as slow, or fast, as the ones seen); nearer
-    the limit it is marginal, and the note says how many rounds a bound needs.
-    """
+    """Why a verdict decided on the point estimate is marginal (its note), or None: the limit is in a
+    finite 95% interval; or the interval is still open (too few rounds: no 95% statement at all) and
+    the point estimate is within :data:`CLEAR_CUT` times the limit, either way."""
+    # An open interval cannot say "marginal" with 95% confidence; what it can say is nothing. The
+    # point estimate then decides, and it is in doubt only within the margin clear_cut gives central
+    # statistics: for the p95 of rounds seen at 0.04x the limit to be over it, one call in twenty
+    # would have to take 25 times as long as those seen: a different workload, not noise.
     bounds = attempt.interval
     if limit is None or bounds is None or not contains(bounds, limit):
         return None
@@ -453,9 +455,10 @@ class _Settling:
         if final.corrected:
             method += ", corrected for contention"
         timing = Timing(data=final.judged, method=method, traced=any(batch.traced for batch in final.batches))
+        raw = statistic(self.first.wall, self.stat) if self.first.wall else None
         return Decision(
             timing, self.stat, limit, final.interval, marginal is not None, self.attempts, self.action, notes,
-            self.waited_s,
+            self.waited_s, raw,
         )  # fmt: skip
 
 
@@ -470,10 +473,9 @@ def settle(
 ) -> Decision:
     """Decide which rounds the time verdict rests on, taking more from ``sampler`` where needed.
 
-    ``limit`` is the tightest time the statistic must stay under (the budget, or a baseline's limit);
-    None judges nothing (the rounds are only summarised). Without a sampler nothing more can be
-    measured: the verdict is on the first batch, corrected for contention as well as it can be.
-    Every stage takes its rounds within ``deadline`` (made now from ``policy.max_time`` if None).
+    ``limit`` is the tightest time the statistic must stay under (None: only summarise). Without a
+    sampler the verdict is on the first batch, corrected for contention as well as it can be. Every
+    stage takes its rounds within ``deadline`` (None: now + ``policy.max_time``).
     """
     settling = _Settling(
         first, stat, limit, sampler, policy, probe, deadline or Deadline(policy.max_time, policy.clock)

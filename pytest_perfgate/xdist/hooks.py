@@ -15,6 +15,7 @@ Imported only where pytest-xdist is installed (see :func:`register`).
   were taken while other tests ran.
 - A worker that crashes during a performance test: the controller adds a "worker crashed" record
   to xdist's failure report of that test.
+- pytest-benchmark, off under xdist, is on for perfgate's tests: see ``take_over_benchmarks``.
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ from xdist.remote import Producer
 from xdist.scheduler import LoadScheduling
 from xdist.workermanage import WorkerController
 
+from ..measure.timing import benchmark_disabled
 from ..record import NOT_MEASURED, Record
+from ..reports.benchmark import ShippedBenchmark, shipped
 from ..runtest import session as keys
 
 #: The test report attribute that carries a worker's ``{nodeid: target}`` of performance tests.
 PERFORMANCE_TESTS = "perfgate_performance_tests"
 #: ``workerinput`` key: the controller isolates performance tests, so workers order them last.
 ISOLATE = "perfgate_isolate"
+#: The test report attribute that carries a benchmark measured on a worker to the controller.
+BENCHMARK = "perfgate_benchmark"
 CRASHED = "worker crashed"
 
 
@@ -64,19 +69,41 @@ class WorkerHooks:
 
     def __init__(self, config: pytest.Config) -> None:
         workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
+        self.config = config
         self.isolate = bool(workerinput.get(ISOLATE))
         self.announced = False
+        self.rounds = False
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if self.isolate:
             items[:] = sorted(items, key=is_performance_test)  # stable: the order is otherwise kept
+        self.take_over_benchmarks(items)
+
+    def take_over_benchmarks(self, items: list[pytest.Item]) -> None:
+        """The workers send the benchmarks perfgate measures to the controller, which shows and saves
+        them: this worker's pytest-benchmark saves nothing, and its "automatically disabled" warning
+        is left out where perfgate measures every benchmark."""
+        session = getattr(self.config, "_benchmarksession", None)
+        measuring = self.config.stash[keys.SETTINGS].mode != "off" and not benchmark_disabled(self.config)
+        if session is None or not measuring:
+            return
+        self.rounds = bool(session.json or session.save_data or session.histogram)
+        session.json = session.save = session.autosave = None
+        uses = [item for item in items if "benchmark" in getattr(item, "fixturenames", ())]
+        if all(is_performance_test(item) for item in uses):
+            session.xdist_benchmark_found = False
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        if report.when == "call":
+            benchmark = getattr(item, "funcargs", {}).get("benchmark")
+            data = shipped(benchmark, rounds=self.rounds) if benchmark is not None else None
+            if data is not None:
+                setattr(report, BENCHMARK, data)
         if not self.announced:
             self.announced = True
             tests = {
@@ -128,6 +155,11 @@ class ControllerHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        benchmark = vars(report).pop(BENCHMARK, None)
+        session = getattr(self.config, "_benchmarksession", None)
+        if isinstance(benchmark, dict) and session is not None:
+            session.benchmarks.append(ShippedBenchmark(benchmark))
+            self.config.stash[keys.SHIPPED_BENCHMARKS] = self.config.stash.get(keys.SHIPPED_BENCHMARKS, 0) + 1
         announced = vars(report).pop(PERFORMANCE_TESTS, None)
         if isinstance(announced, dict) and self.performance is None:
             self.performance = announced
