@@ -188,6 +188,7 @@ def test_autosave_and_compare_keep_working(suite: pytest.Pytester) -> None:
     assert set(benchmarks(saved[1])) == set(GATED)
 
 
+@pytest.mark.timing_sensitive
 def test_gated_under_xdist_too(suite: pytest.Pytester) -> None:
     suite.makepyprojecttoml(BUDGETS)
     result = suite.runpytest_subprocess(*FAST, "-n", "2", "--junitxml=gated.xml")
@@ -205,6 +206,7 @@ def test_benchmark_disable_is_not_a_silent_pass(suite: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*test_slow_io*not-measured: time: pytest-benchmark is disabled*"])
 
 
+@pytest.mark.timing_sensitive
 def test_marker_wins_and_perfgate_tests_are_gated_by_pattern(pytester: pytest.Pytester) -> None:
     pytester.makepyprojecttoml(
         """
