@@ -3,11 +3,13 @@
 Under two loader processes (one CPU-bound pure-Python loop, one memory-bandwidth-bound numpy sort of
 16 MB), ``--runs`` runs (default 20) each of:
 
-1. the time gate: a numpy workload whose quiet median is 85% of its budget, through pytest-benchmark's
-   own fixture (its calibration and default options, max_time 1 s) followed by the code path
-   perfgate's fixture runs after it (a watch on the machine around the rounds, ``noise.settle``
-   asking a ``CallSampler`` for more rounds, ``judge``); the naive gates on the same rounds:
-   ``benchmark.stats.stats.median < budget``, and the mean;
+1. the time gate: a numpy workload whose quiet median is 85% of its budget (each run's budget is set
+   from the workload's median measured just before it with the loaders paused, so a drift of the
+   machine's own speed over the minutes does not move a run's share of its budget), through
+   pytest-benchmark's own fixture (its calibration and default options, max_time 1 s) followed by
+   the code path perfgate's fixture runs after it (a watch on the machine around the rounds,
+   ``noise.settle`` asking a ``CallSampler`` for more rounds, ``judge``); the naive gates on the same
+   rounds: ``benchmark.stats.stats.median < budget``, and the mean;
 2. the concurrency gate (``perfgate.concurrent``'s measurement, confirmation and verdict, as its
    fixture method runs them) on a sleeping function in 4 threads and on a numpy sort in as many
    threads and as many processes as there are cores, each declared <= 1.2x; the naive gate is the
@@ -16,10 +18,10 @@ Under two loader processes (one CPU-bound pure-Python loop, one memory-bandwidth
    failed tests, and the naive gate on its figures (pytest-benchmark's raw statistic against the
    time budget, the concurrency gate's wall-clock slowdown against its limit).
 
-Without the loaders, ``--runs`` runs each of a 30% time overrun (quiet median = 130% of the budget)
-and of a GIL-bound pure-Python loop in 4 threads declared <= 1.2x: every run should fail. Last, the
-cost of the time verdict on clear-cut cases (median at 50% and 20% of budget), pytest-benchmark
-alone and with perfgate's verdict, alternating, ``--cost-pairs`` pairs.
+Without the loaders, ``--runs`` runs each of a 30% time overrun (quiet median, measured before each
+run, = 130% of the budget) and of a GIL-bound pure-Python loop in 4 threads declared <= 1.2x: every
+run should fail. Last, the cost of the time verdict on clear-cut cases (median at 50% and 20% of
+budget), pytest-benchmark alone and with perfgate's verdict, alternating, ``--cost-pairs`` pairs.
 
 Run: ``python benchmarks/contention.py [--runs 20] [--main-job-runs 5] [--cost-pairs 20]`` from the
 repository root (needs numpy and the examples; ~40 minutes on 2 busy vCPUs).
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -156,10 +159,11 @@ def benchmark_alone(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def quiet_median(fn: Callable[[], Any]) -> float:
-    """The workload's median on this machine with other processes' time taken out (the lowest of 5)."""
+def quiet_median(fn: Callable[[], Any], repeats: int = 5) -> float:
+    """The workload's median on this machine with other processes' time taken out (the lowest of
+    ``repeats`` medians of 30 calls)."""
     medians = []
-    for _ in range(5):
+    for _ in range(repeats):
         rounds = []
         for _ in range(30):
             wait0 = run_queue_wait()
@@ -182,16 +186,30 @@ SORT_LOADER = (
 
 
 @contextmanager
-def loaders() -> Iterator[None]:
+def loaders() -> Iterator[list[subprocess.Popen[bytes]]]:
     """Two loader processes, one CPU-bound and one memory-bandwidth-bound, killed at the end."""
     processes = [subprocess.Popen([sys.executable, "-c", code]) for code in (CPU_LOADER, SORT_LOADER)]
     time.sleep(1.0)
     try:
-        yield
+        yield processes
     finally:
         for process in processes:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def paused(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
+    """The loaders stopped (SIGSTOP) meanwhile, then running again for a moment before it returns."""
+    for process in processes:
+        process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGCONT)
+        if processes:
+            time.sleep(0.3)
 
 
 def load_average() -> str:
@@ -202,17 +220,26 @@ def load_average() -> str:
 
 
 def experiment(
-    name: str, runs: int, budget: float, probe: ReferenceProbe, policy: Policy
+    name: str,
+    runs: int,
+    share: float,
+    probe: ReferenceProbe,
+    policy: Policy,
+    running: list[subprocess.Popen[bytes]] | None = None,
 ) -> tuple[list[Outcome], float]:
+    """``runs`` runs of the time gate, each with a budget its quiet median is ``share`` of (measured
+    just before it, with the ``running`` loaders paused)."""
     outcomes = []
     start = time.perf_counter()
     for index in range(runs):
+        with paused(running or []):
+            budget = quiet_median(workload, repeats=3) / share
         outcome = run_once(workload, budget, probe, policy)
         outcomes.append(outcome)
         contention = outcome.record.contention or {}
         raw = outcome.record.attempts[0]["raw_value_s"]
         print(
-            f"  {name} {index + 1:2d}/{runs}: raw median {raw * 1e3:6.2f} ms, "
+            f"  {name} {index + 1:2d}/{runs}: budget {budget * 1e3:6.2f} ms, raw median {raw * 1e3:6.2f} ms, "
             f"judged {outcome.record.time.value_s * 1e3 if outcome.record.time else float('nan'):6.2f} ms, "
             f"factor {contention.get('factor', 1):5.2f} {contention.get('action', '-'):10s} "
             f"speed {contention.get('speed', 1):4.2f} waited {contention.get('waited_s', 0):3.1f} s "
@@ -421,7 +448,7 @@ class Row:
         )
 
 
-def time_row(name: str, wanted: str, outcomes: list[Outcome], budget: float) -> Row:
+def time_row(name: str, wanted: str, outcomes: list[Outcome]) -> Row:
     marginal = sum(outcome.record.marginal for outcome in outcomes)
     mean = sum(outcome.mean_fail for outcome in outcomes)
     overhead = statistics.median(outcome.overhead for outcome in outcomes)
@@ -433,7 +460,11 @@ def time_row(name: str, wanted: str, outcomes: list[Outcome], budget: float) -> 
         sum(outcome.median_fail for outcome in outcomes),
         "median / budget",
         [outcome.record.time.ratio or 0.0 for outcome in outcomes if outcome.record.time],
-        [outcome.record.attempts[0]["raw_value_s"] / budget for outcome in outcomes],
+        [
+            outcome.record.attempts[0]["raw_value_s"] / (outcome.record.time.budget_s or 1.0)
+            for outcome in outcomes
+            if outcome.record.time
+        ],
         [(outcome.record.contention or {}).get("factor", 1.0) for outcome in outcomes],
         [outcome.seconds for outcome in outcomes],
         f"naive mean fails {mean}/{len(outcomes)}; marginal {marginal}; "
@@ -524,15 +555,14 @@ def cost_experiment(pairs: int, quiet: float, policy: Policy) -> Costs:
     return costs
 
 
-def busy_rows(arguments: argparse.Namespace, quiet: float, policy: Policy) -> list[Row]:
+def busy_rows(arguments: argparse.Namespace, policy: Policy) -> list[Row]:
     """Experiments 1-3 under the two loaders."""
     runs, cores = arguments.runs, available_cores()
     rows = []
-    with loaders():
-        budget = quiet / 0.85
-        print(f"\n1. time gate, budget {budget * 1e3:.2f} ms (quiet median = 85%), 2 loaders")
-        outcomes, _ = experiment("85%", runs, budget, ReferenceProbe(), policy)
-        rows.append(time_row("time gate, 85% of budget, 2 loaders", "0 fails", outcomes, budget))
+    with loaders() as running:
+        print("\n1. time gate, budget: quiet median = 85% of it, 2 loaders")
+        outcomes, _ = experiment("85%", runs, 0.85, ReferenceProbe(), policy, running)
+        rows.append(time_row("time gate, 85% of budget, 2 loaders", "0 fails", outcomes))
         print("2. concurrency gate, <= 1.2x, 2 loaders")
         cases = [
             ("sleeping 5 ms, 4 threads", nap, 4, "thread"),
@@ -560,12 +590,11 @@ def main() -> int:
     quiet = quiet_median(workload)
     print(f"machine: {available_cores()} cores, load average {load_average()}; numpy {np.__version__}")
     print(f"workload: np.sort of {SIZE:,} float64; quiet median {quiet * 1e3:.2f} ms")
-    rows = busy_rows(arguments, quiet, policy)
+    rows = busy_rows(arguments, policy)
 
-    budget = quiet / 1.30
-    print(f"4. time gate, budget {budget * 1e3:.2f} ms (quiet median = 130%), no loaders")
-    overrun, _ = experiment("130%", arguments.runs, budget, ReferenceProbe(), policy)
-    rows.append(time_row("time gate, 130% of budget, no loaders", "all fail", overrun, budget))
+    print("4. time gate, budget: quiet median = 130% of it, no loaders")
+    overrun, _ = experiment("130%", arguments.runs, 1.30, ReferenceProbe(), policy)
+    rows.append(time_row("time gate, 130% of budget, no loaders", "all fail", overrun))
     print("5. concurrency gate, GIL-bound loop in 4 threads, <= 1.2x, no loaders")
     gil = concurrent_experiment("GIL", arguments.runs, spin, 4, "thread")
     rows.append(gate_row("concurrent: GIL-bound loop, 4 threads, no loaders", "all fail", gil))
