@@ -28,7 +28,7 @@ from xdist.scheduler import LoadScheduling
 from xdist.workermanage import WorkerController
 
 from ..record import NOT_MEASURED, Record
-from ..runtest import session as keys
+from ..runtest.session import PerfgateSession, budget_of
 
 #: The test report attribute that carries a worker's ``{nodeid: target}`` of performance tests.
 PERFORMANCE_TESTS = "perfgate_performance_tests"
@@ -39,7 +39,7 @@ CRASHED = "worker crashed"
 
 def is_performance_test(item: pytest.Item) -> bool:
     """A test perfgate measures: it has a budget (marker or pattern) or uses the ``perfgate`` fixture."""
-    return keys.GATE in item.stash or "perfgate" in getattr(item, "fixturenames", ())
+    return budget_of(item) is not None or "perfgate" in getattr(item, "fixturenames", ())
 
 
 def distributing(config: pytest.Config) -> bool:
@@ -49,14 +49,6 @@ def distributing(config: pytest.Config) -> bool:
         and bool(config.getoption("tx", None))
         and not config.getoption("collectonly", False)
     )
-
-
-def register(config: pytest.Config) -> None:
-    """Register the worker or controller half, where xdist is active."""
-    if hasattr(config, "workerinput"):
-        config.pluginmanager.register(WorkerHooks(config), "perfgate-xdist-worker")
-    elif distributing(config):
-        config.pluginmanager.register(ControllerHooks(config), "perfgate-xdist-controller")
 
 
 class WorkerHooks:
@@ -80,7 +72,7 @@ class WorkerHooks:
         if not self.announced:
             self.announced = True
             tests = {
-                test.nodeid: gate.target if (gate := test.stash.get(keys.GATE, None)) else None
+                test.nodeid: budget.target if (budget := budget_of(test)) else None
                 for test in item.session.items
                 if is_performance_test(test)
             }
@@ -93,12 +85,12 @@ class ControllerHooks:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        settings = config.stash[keys.SETTINGS]
+        settings = PerfgateSession.of(config).settings
         self.dist = str(config.getoption("dist"))
         self.isolate = settings.xdist == "isolate" and settings.mode != "off" and self.dist == "load"
         self.performance: dict[str, str | None] | None = None
         self.scheduler: IsolatingScheduling | None = None
-        warnings = config.stash.setdefault(keys.RUN_WARNINGS, [])
+        warnings = PerfgateSession.of(config).run_warnings
         if settings.mode == "off":
             return
         if settings.xdist == "parallel":
@@ -115,7 +107,7 @@ class ControllerHooks:
     def pytest_report_header(self) -> list[str]:
         if self.isolate:
             return ["perfgate: xdist isolate: performance tests run one at a time after the other tests"]
-        return [f"perfgate: warning: {warning}" for warning in self.config.stash.get(keys.RUN_WARNINGS, [])]
+        return [f"perfgate: warning: {warning}" for warning in PerfgateSession.of(self.config).run_warnings]
 
     def pytest_configure_node(self, node: WorkerController) -> None:
         node.workerinput[ISOLATE] = self.isolate
@@ -136,7 +128,7 @@ class ControllerHooks:
 
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport) -> None:
         known = self.performance or {}
-        settings = self.config.stash[keys.SETTINGS]
+        settings = PerfgateSession.of(self.config).settings
         if crashitem not in known and settings.pattern_for(crashitem) is None:
             return
         target = known.get(crashitem)
@@ -209,7 +201,7 @@ class IsolatingScheduling(LoadScheduling):
         if self.performance is None:
             # The first test's reports came before this, so its announcement was lost on the way:
             # schedule everything like xdist does rather than wait for it forever.
-            self.config.stash.setdefault(keys.RUN_WARNINGS, []).append(
+            PerfgateSession.of(self.config).run_warnings.append(
                 "the xdist workers did not say which tests are performance tests; they ran alongside "
                 "other tests and their times are contended"
             )
