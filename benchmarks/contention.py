@@ -51,16 +51,17 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from pytest_benchmark.utils import NameWrapper
 
 from pytest_perfgate.config.settings import Settings
-from pytest_perfgate.config.targets import Gate
+from pytest_perfgate.config.targets import ResolvedBudget
 from pytest_perfgate.gates import concurrent as concurrent_gate
 from pytest_perfgate.gates.load import available_cores
 from pytest_perfgate.gates.run import run_gate
 from pytest_perfgate.measure.contention import ReferenceProbe, Watch, run_queue_wait
+from pytest_perfgate.measure.correction import first_batch
 from pytest_perfgate.measure.sampling import benchmark_iterations, benchmark_sampler
 from pytest_perfgate.measure.timing import Timing
 from pytest_perfgate.record import FAIL, Record
-from pytest_perfgate.verdict.budget import judge
-from pytest_perfgate.verdict.noisy_time import Policy, first_batch, settle
+from pytest_perfgate.verdict import decide
+from pytest_perfgate.verdict.noisy_time import Policy, settle
 
 SIZE = 1_000_000
 ARRAY = np.random.default_rng(1).random(SIZE)
@@ -131,18 +132,13 @@ def run_once(fn: Callable[[], Any], budget: float, probe: ReferenceProbe, policy
     stats = benchmark.stats.stats
     timing = Timing(data=list(stats.data), method="pytest-benchmark")
     sampler = benchmark_sampler(benchmark, fn, (), {}, probe=probe)
-    gate = Gate(target=None, time=budget, memory=None, stat="median", origin="fixture")
+    gate = ResolvedBudget(target=None, time=budget, memory=None, stat="median", origin="fixture")
     first = first_batch(timing, span, benchmark_iterations(benchmark))
     decision = settle(first, "median", budget, sampler, policy, probe)
-    record = judge(
-        "bench.py::test_workload",
-        gate,
-        timing=decision.timing,
-        memory=None,
-        mode="enforce",
-        memory_required=False,
+    inputs = decide.Inputs(
+        "bench.py::test_workload", gate, "enforce", settled=decision, memory_why="time only"
     )
-    record = decision.apply(record)
+    record = decide.decide(inputs)
     return Outcome(
         perfgate_fail=record.verdict == FAIL,
         median_fail=not stats.median < budget,
@@ -266,7 +262,7 @@ def spin() -> int:
     return total
 
 
-CONCURRENT_GATE = Gate(target=None, time=None, memory=None, stat="median", origin="fixture")
+CONCURRENT_GATE = ResolvedBudget(target=None, time=None, memory=None, stat="median", origin="fixture")
 
 
 @dataclass
@@ -303,14 +299,11 @@ def concurrent_once(fn: Callable[[], Any], workers: int, kind: str, limit: float
         )
         return measured[-1]
 
-    result, record = run_gate(
-        "bench.py::test_concurrent",
-        CONCURRENT_GATE,
-        Settings(),
-        concurrent_gate.KIND,
-        measure=measure,
-        once=measure,
-        skip_reason=None,
+    result, outcome = run_gate(
+        concurrent_gate.KIND, measure=measure, once=measure, confirm=Settings().confirm, skip_reason=None
+    )
+    record = decide.decide(
+        decide.Inputs("bench.py::test_concurrent", CONCURRENT_GATE, "enforce", gate=outcome)
     )
     naive = measured[0].wall_slowdown or 0.0
     return GateOutcome(record, result, naive, limit, time.perf_counter() - start)

@@ -132,8 +132,10 @@ def test_a_pyproject_table_gates_the_suite_and_keeps_its_outputs(suite: pytest.P
     result.assert_outcomes(passed=4, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "*perfgate: budget: time median * > budget 1 µs (*x)*",
-            "*perfgate: budget: time median 2* ms > budget 5 ms (*x)*",
+            '*perfgate: pattern "bench/test_suite.py::test_parse[[]large]" (pyproject.toml:*): time median *'
+            " > budget 1 µs (*x)*",
+            '*perfgate: pattern "bench/test_suite.py::test_slow_io" (pyproject.toml:*): time median 2* ms '
+            "> budget 5 ms (*x)*",
             "*= perfgate =*",
             "*benchmark 'cache': 2 tests*",
             "*benchmark 'io': 1 tests*",

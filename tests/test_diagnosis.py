@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helpers import junit_properties
-from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
-from pytest_perfgate.runtest import profile as diagnosis
-from pytest_perfgate.runtest import session as keys
+from pytest_perfgate.runtest import profile
+from pytest_perfgate.runtest.session import PerfgateSession, state
 
 SLEEPY = """
     import time
@@ -66,7 +66,7 @@ def test_an_over_budget_test_names_its_slow_helper(pytester: pytest.Pytester) ->
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*perfgate: budget: time median 5* ms > budget 5 ms (*x); cpu * of 5* ms wall*",
+            "*perfgate: marker: time median 5* ms > budget 5 ms (*x); cpu * of 5* ms wall*",
             "*- perfgate profile -*",
             "cProfile of one more call of work (after the timed rounds): the * functions *",
             "*calls*total*cumulative*function*file:line",
@@ -211,26 +211,22 @@ def test_profile_reaches_the_controller_under_xdist(pytester: pytest.Pytester) -
     assert "slow_helper" in [row["function"] for row in profile]
 
 
-def _record(verdict: str, ratio: float) -> Record:
-    time = TimeFigures("median", ratio, 1.0, ratio, 3, ratio, ratio, ratio, ratio, 0.0)
-    return Record(nodeid="test_x.py::test_x", target=None, verdict=verdict, time=time)
-
-
 def test_a_profiled_call_that_raises_leaves_a_note(pytester: pytest.Pytester) -> None:
     item = pytester.getitem("def test_func():\n    pass\n")
 
     def explode() -> None:
         raise RuntimeError("only once")
 
-    record = diagnosis.profile_fixture_call(item, _record(FAIL, 2.0), lambda: (explode, (), {}))
-    assert record.profile == []
-    assert record.notes == ["no profile: the profiled call raised RuntimeError: only once"]
-    assert item.stash[keys.PROFILE_SECTION] == record.notes[0]
+    taken = profile.fixture_call(item, lambda: (explode, (), {}))
+    assert taken.rows == []
+    assert taken.note == "no profile: the profiled call raised RuntimeError: only once"
+    assert state(item).profile_section == taken.note
 
 
 def test_only_over_budget_times_are_profiled_by_default(pytester: pytest.Pytester) -> None:
-    item = pytester.getitem("def test_func():\n    pass\n")
-    assert diagnosis.wants_profile(item, _record(FAIL, 2.0))
-    assert not diagnosis.wants_profile(item, _record(PASS, 0.5))
-    assert not diagnosis.wants_profile(item, _record(FAIL, 0.5))  # failed on memory only
-    assert not diagnosis.wants_profile(item, Record(nodeid="x", target=None, verdict=FAIL))
+    config = pytester.parseconfigure()
+    settings = PerfgateSession.of(config).settings
+    assert profile.wants_profile(settings, over_time=True)
+    assert not profile.wants_profile(settings, over_time=False)  # within budget, or failed on memory only
+    assert profile.wants_profile(replace(settings, profile="always"), over_time=False)
+    assert not profile.wants_profile(replace(settings, mode="off"), over_time=True)

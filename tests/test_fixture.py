@@ -154,7 +154,7 @@ def test_memory_over_budget_message(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*perfgate: budget: memory 8* MiB > budget 1 MiB (8.0?x)*"])
+    result.stdout.fnmatch_lines(["*perfgate: marker: memory 8* MiB > budget 1 MiB (8.0?x)*"])
 
 
 @pytest.mark.timing_sensitive
@@ -175,11 +175,11 @@ def test_plain_benchmark_tests_are_gated_on_its_statistics(pytester: pytest.Pyte
     )
     result = pytester.runpytest("--junitxml=junit.xml", *FAST)
     result.assert_outcomes(passed=1, failed=1)
-    match = search_output(result.stdout.str(), r"perfgate: budget: time median ([\d.]+) ms > budget 1 ms")
+    match = search_output(result.stdout.str(), r"perfgate: marker: time median ([\d.]+) ms > budget 1 ms")
     assert float(match[1]) >= 20
     fast = record_of(pytester, "test_fast")
     assert fast["verdict"] == "pass"
-    assert fast["memory"]["peak_bytes"] is None  # type: ignore[index]
+    assert fast["memory"]["peak_bytes"] is not None  # one more call of its function, measured apart  # type: ignore[index]
     assert "not measured" in fast["memory"]["reason"]  # type: ignore[index]
 
 
@@ -274,7 +274,7 @@ def test_warn_mode_reports_without_failing(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest("--perfgate-mode=warn")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*PerfgateWarning: perfgate: budget: time median*", "*warn*"])
+    result.stdout.fnmatch_lines(["*PerfgateWarning: perfgate: marker: time median*", "*warn*"])
 
 
 def test_off_mode_measures_nothing_beyond_the_test(pytester: pytest.Pytester) -> None:

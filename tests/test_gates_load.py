@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_perfgate.config.targets import Gate
+from pytest_perfgate.config.targets import ResolvedBudget
 from pytest_perfgate.gates.compare import Comparison, Pairs
 from pytest_perfgate.gates.concurrent import ConcurrentResult, _Rounds
 from pytest_perfgate.gates.load import Load, LoadWatch, busy_time
 from pytest_perfgate.gates.scaling import ScalingResult
 from pytest_perfgate.measure.contention import Span
-from pytest_perfgate.record import FAIL, PASS, WARN
-from pytest_perfgate.verdict.budget import judge_gate
+from pytest_perfgate.record import FAIL, PASS, WARN, Record
+from pytest_perfgate.verdict.budget import GateFigures
+from pytest_perfgate.verdict.decide import GateOutcome, Inputs, decide
 
-GATE = Gate(target=None, time=None, memory=None, stat="median", origin="fixture")
+
+def judge_gate(nodeid: str, budget: ResolvedBudget, kind: str, figures: GateFigures, *, mode: str) -> Record:
+    return decide(Inputs(nodeid, budget, mode, gate=GateOutcome(kind, figures)))
+
+
+GATE = ResolvedBudget(target=None, time=None, memory=None, stat="median", origin="fixture")
 QUIET = Load(cores=2, wall_s=1.0, others_cores=0.0, timed_s=1.0, waited_s=0.0)
 BUSY = Load(cores=2, wall_s=1.0, others_cores=1.8, timed_s=1.0, waited_s=0.6)
 

@@ -10,11 +10,14 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
+from pytest_perfgate.config.targets import ResolvedBudget
 from pytest_perfgate.measure.contention import Span, Watch, reference_work
+from pytest_perfgate.measure.correction import corrected_rounds, level_off
 from pytest_perfgate.measure.deadline import Deadline
 from pytest_perfgate.measure.sampling import Batch, CallSampler
-from pytest_perfgate.record import FAIL, PASS, Record, TimeFigures
-from pytest_perfgate.verdict.noisy_time import CONTENDED, Policy, corrected_rounds, level_off, settle
+from pytest_perfgate.record import FAIL, PASS, WARN, Record
+from pytest_perfgate.verdict.decide import Inputs, decide
+from pytest_perfgate.verdict.noisy_time import CONTENDED, Policy, settle
 
 
 class FakeClock:
@@ -183,8 +186,8 @@ def test_contended_benchmark_rounds_far_within_the_budget_once_corrected_are_kep
     assert sampler.calls == []
     assert decision.action == "corrected"
     assert decision.timing.data == [pytest.approx(0.006)] * 10
-    figures = TimeFigures("median", 0.006, 0.010, 0.6, 10, 0.006, 0.006, 0.006, 0.006, 0.0)
-    time = decision.apply(Record("t.py::test", None, PASS, time=figures)).time
+    budget = ResolvedBudget(None, 0.010, None, "median", "marker", source="marker")
+    time = decide(Inputs("t.py::test", budget, "enforce", settled=decision)).time
     assert time is not None and time.corrected and time.raw_value_s == 0.012  # pytest-benchmark's figure
 
 
@@ -267,15 +270,14 @@ def test_a_slower_cpu_is_not_divided_out() -> None:
     assert corrected_rounds(batch) == ([0.02] * 10, False)
 
 
-def test_apply_fills_the_record() -> None:
+def test_the_decision_fills_the_record() -> None:
     clock = FakeClock()
     sampler = FakeSampler(lambda i: 0.020, clock)
     decision = settle(quiet([0.020] * 10), "median", 0.010, sampler, Policy(confirm=1, clock=clock))
-    figures = TimeFigures("median", 0.020, 0.010, 2.0, 10, 0.02, 0.02, 0.02, 0.02, 0.0)
-    record = Record(
-        "t.py::test", None, FAIL, message="perfgate: budget: time median 20 ms > budget 10 ms", time=figures
-    )
-    applied = decision.apply(record)
+    budget = ResolvedBudget(None, 0.010, None, "median", "marker", source="marker")
+    applied = decide(Inputs("t.py::test", budget, "enforce", settled=decision))
+    assert applied.verdict == FAIL
+    assert applied.message.startswith("perfgate: marker: time median 20 ms > budget 10 ms (2.00x)")
     assert len(applied.attempts) == 2
     assert applied.attempts[0]["value_s"] == 0.020 and applied.attempts[0]["rounds"] == 10
     assert {"value_s", "rounds", "min", "median", "ci_low", "ci_high", "contention"} <= set(
@@ -285,8 +287,8 @@ def test_apply_fills_the_record() -> None:
     assert applied.time is not None and applied.time.ci_low == 0.020
     assert applied.time.raw_value_s == 0.020 and not applied.time.corrected
     assert "over in all 2 measurements (20 ms, 20 ms)" in applied.message
-    passing = Record("t.py::test", None, PASS, time=figures)
-    assert decision.apply(passing).message == ""
+    passing = decide(Inputs("t.py::test", budget, "warn", settled=decision))
+    assert passing.verdict == WARN and "over in all" not in passing.message
 
 
 def test_marginal_reaches_junit_properties() -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,11 +13,13 @@ from reportdata import sample_report
 from pytest_perfgate import cli
 from pytest_perfgate.commands import compare as compare_command
 from pytest_perfgate.commands import load
+from pytest_perfgate.config.targets import ResolvedBudget
+from pytest_perfgate.measure.timing import Timing
 from pytest_perfgate.record import Record, TimeFigures
 from pytest_perfgate.reports.jsonfile import write_report
-from pytest_perfgate.runtest import session as keys
 from pytest_perfgate.stats.summary import statistic, summary
 from pytest_perfgate.verdict import baseline
+from pytest_perfgate.verdict.decide import Inputs, decide
 from pytest_perfgate.verdict.regression import Figures, judge
 
 
@@ -75,13 +75,10 @@ def test_contention_corrected_rounds_are_used_and_named() -> None:
 
 def review(old: Record, new: Record, max_regression: float) -> str:
     """The baseline's status for ``new`` against a baseline holding ``old``."""
-    config = SimpleNamespace(stash=pytest.Stash())
-    config.stash[keys.BASELINE] = baseline.Baseline.of(
-        sample_report(tests=(old,)), "old.json", max_regression
-    )
-    reviewed = baseline.review(cast(pytest.Config, config), new, "enforce")
-    assert reviewed.baseline is not None
-    status: str = reviewed.baseline["status"]
+    held = baseline.Baseline.of(sample_report(tests=(old,)), "old.json", max_regression)
+    assert new.time is not None
+    entry, _, _ = baseline.review(held, new.nodeid, new.time, new.contention)
+    status: str = entry["status"]
     return status
 
 
@@ -151,11 +148,13 @@ def test_agreement_on_generated_rounds(
 
 
 def test_record_entry_names_the_basis() -> None:
-    config = SimpleNamespace(stash=pytest.Stash())
     old = timed("t", [1.0] * 10)
-    config.stash[keys.BASELINE] = baseline.Baseline.of(sample_report(tests=(old,)), "old.json", 0.1)
-    new = replace(timed("t", [2.0] * 10), target="ui")
-    reviewed = baseline.review(cast(pytest.Config, config), new, "enforce")
+    held = baseline.Baseline.of(sample_report(tests=(old,)), "old.json", 0.1)
+    new = timed("t", [2.0] * 10)
+    assert new.time is not None
+    budget = ResolvedBudget("ui", None, None, "median", "marker")
+    timing = Timing(new.time.data, "pytest-benchmark")
+    reviewed = decide(Inputs(new.nodeid, budget, "enforce", timing=timing, baseline=held))
     assert reviewed.verdict == "fail"
     assert reviewed.baseline is not None and reviewed.baseline["basis"].startswith("Mann-Whitney p=")
     assert reviewed.message.startswith("perfgate: ui: time median 2 s vs baseline 1 s: +100% > allowed +10%")

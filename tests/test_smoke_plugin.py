@@ -25,7 +25,7 @@ def test_over_budget_fails_and_under_budget_passes(pytester: pytest.Pytester) ->
     )
     result = pytester.runpytest("--junitxml=junit.xml")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*perfgate: budget: time median 10? ms > budget 5 ms (*x)*"])
+    result.stdout.fnmatch_lines(["*perfgate: marker: time median 10? ms > budget 5 ms (*x)*"])
     cases = junit_properties(pytester.path / "junit.xml")
     assert cases["test_quick"]["perfgate.verdict"] == "pass"
     assert cases["test_slow"]["perfgate.verdict"] == "fail"

@@ -1,19 +1,37 @@
-"""judge(): figures + budget -> verdict and message."""
+"""decide() on a budget: figures + budget -> verdict and message."""
 
 from __future__ import annotations
 
-from pytest_perfgate.config.targets import Gate
+from pytest_perfgate.config.targets import ResolvedBudget
 from pytest_perfgate.measure.memory import MemoryResult
 from pytest_perfgate.measure.timing import Timing
-from pytest_perfgate.verdict.budget import judge
+from pytest_perfgate.record import Record
+from pytest_perfgate.verdict.decide import Inputs, decide
 
 MIB = 1024**2
 
 
-def gate(time: float | None = 0.1, memory: int | None = 500 * MIB, **kwargs: object) -> Gate:
+def judge(
+    nodeid: str,
+    budget: ResolvedBudget,
+    *,
+    timing: Timing | None,
+    memory: MemoryResult | None,
+    time_reason: str = "",
+    mode: str = "enforce",
+    memory_why: str = "",
+) -> Record:
+    inputs = Inputs(
+        nodeid, budget, mode, timing=timing, time_reason=time_reason, memory=memory, memory_why=memory_why
+    )
+    return decide(inputs)
+
+
+def gate(time: float | None = 0.1, memory: int | None = 500 * MIB, **kwargs: object) -> ResolvedBudget:
     values: dict[str, object] = {"target": "strategy_creation", "stat": "median", "origin": "marker"}
     values.update(kwargs)
-    return Gate(time=time, memory=memory, **values)  # type: ignore[arg-type]
+    values.setdefault("source", values["target"] or "marker")
+    return ResolvedBudget(time=time, memory=memory, **values)  # type: ignore[arg-type]
 
 
 def test_both_budgets_broken_names_each_with_ratio() -> None:
@@ -69,10 +87,26 @@ def test_over_budget_wins_over_a_missing_figure() -> None:
     assert record.verdict == "fail"
 
 
-def test_memory_not_required_judges_time_alone() -> None:
-    record = judge("t", gate(), timing=Timing([0.01], "x"), memory=None, memory_required=False)
+def test_memory_not_measurable_judges_time_alone() -> None:
+    record = judge("t", gate(), timing=Timing([0.01], "x"), memory=None, memory_why="it cannot be")
     assert record.verdict == "pass"
+    assert record.reason == "time only: memory not measured, it cannot be"
     assert record.memory is not None and record.memory.peak_bytes is None
+    assert record.memory.budget_bytes == 500 * MIB
+
+
+def test_a_default_memory_budget_not_measurable_is_not_shown() -> None:
+    default = gate(memory_explicit=False)
+    record = judge("t", default, timing=Timing([0.01], "x"), memory=None, memory_why="it cannot be")
+    assert (record.verdict, record.reason) == ("pass", "within budget")
+    assert record.memory is not None and record.memory.budget_bytes is None
+
+
+def test_the_message_names_where_the_budget_came_from() -> None:
+    pattern = 'pattern "tests/x.py::*" (pyproject.toml:67)'
+    for source in ("strategy_creation", "marker", pattern):
+        record = judge("t", gate(source=source), timing=Timing([0.2], "x"), memory=None)
+        assert record.message.startswith(f"perfgate: {source}: time median 200 ms > budget 100 ms")
 
 
 def test_no_budget_no_figures_is_not_measured() -> None:

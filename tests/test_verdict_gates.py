@@ -1,14 +1,27 @@
-"""Verdicts of the gates beyond one call: judge_gate on GateFigures."""
+"""Verdicts of the gates beyond one call: decide() on their GateFigures."""
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_perfgate.config.targets import Gate
-from pytest_perfgate.record import FAIL, NOT_MEASURED, PASS, WARN
-from pytest_perfgate.verdict.budget import GateFigures, judge_gate
+from pytest_perfgate.config.targets import ResolvedBudget
+from pytest_perfgate.record import FAIL, NOT_MEASURED, PASS, WARN, Record
+from pytest_perfgate.verdict.budget import GateFigures
+from pytest_perfgate.verdict.decide import GateOutcome, Inputs, decide
 
-GATE = Gate(target=None, time=None, memory=500 * 1024**2, stat="median", origin="marker")
+GATE = ResolvedBudget(target=None, time=None, memory=500 * 1024**2, stat="median", origin="marker")
+
+
+def judge_gate(
+    nodeid: str,
+    budget: ResolvedBudget,
+    kind: str,
+    measured: GateFigures | None,
+    *,
+    mode: str,
+    reason: str = "",
+) -> Record:
+    return decide(Inputs(nodeid, budget, mode, gate=GateOutcome(kind, measured, reason=reason)))
 
 
 def figures(measured: float, limit: float = 1.2, **extra: object) -> GateFigures:
@@ -58,7 +71,20 @@ def test_nothing_measured_is_not_measured_with_the_reason(mode: str, reason: str
 
 
 def test_a_time_budget_is_noted_as_not_applied() -> None:
-    gate = Gate(target="ui_response", time=0.1, memory=None, stat="median", origin="marker")
+    gate = ResolvedBudget(target="ui_response", time=0.1, memory=None, stat="median", origin="marker")
     record = judge_gate("t.py::test", gate, "scaling", figures(1.0), mode="enforce")
     assert record.verdict == PASS
     assert any("time budget 100 ms not applied" in note for note in record.notes)
+
+
+def test_an_explicit_memory_budget_is_said_not_measured_and_the_default_is_not_shown() -> None:
+    record = judge_gate("t.py::test", GATE, "scaling", figures(1.0), mode="enforce")
+    assert (record.verdict, record.reason) == (
+        PASS,
+        "time only: memory not measured, the scaling gate measures time only",
+    )
+    assert record.memory is not None and record.memory.budget_bytes == GATE.memory
+    default = ResolvedBudget(None, None, 500 * 1024**2, "median", "fixture", memory_explicit=False)
+    record = judge_gate("t.py::test", default, "scaling", figures(1.0), mode="enforce")
+    assert (record.verdict, record.reason) == (PASS, "within the scaling limit")
+    assert record.memory is not None and record.memory.budget_bytes is None

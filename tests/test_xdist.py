@@ -11,7 +11,7 @@ import pytest
 
 from helpers import junit_properties
 from pytest_perfgate.record import Record
-from pytest_perfgate.runtest import session as keys
+from pytest_perfgate.runtest.session import PerfgateSession
 from pytest_perfgate.xdist.hooks import PERFORMANCE_TESTS
 
 #: hypothesis's plugin imports hypothesis at the end of every run (seconds, in each process); unused here.
@@ -79,7 +79,7 @@ def test_isolate_runs_performance_tests_alone_after_the_others_and_reports_them(
     result.stdout.fnmatch_lines(
         [
             "*perfgate: xdist isolate: performance tests run one at a time*",
-            "*perfgate: budget: time median * > budget 5 ms*",
+            "*perfgate: marker: time median * > budget 5 ms*",
             "*worker 'gw*' crashed*",
         ]
     )
@@ -175,7 +175,7 @@ def test_controller_decides_how_to_schedule(
     hooks = config.pluginmanager.get_plugin("perfgate-xdist-controller")
     assert hooks is not None
     assert hooks.isolate is isolate
-    warnings = config.stash.get(keys.RUN_WARNINGS, [])
+    warnings = PerfgateSession.of(config).run_warnings
     if warning is None:
         assert warnings == []
     else:

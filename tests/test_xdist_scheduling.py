@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_perfgate.runtest import session as keys
+from pytest_perfgate.runtest.session import PerfgateSession
 from pytest_perfgate.xdist.hooks import IsolatingScheduling
 
 
@@ -201,4 +201,4 @@ def test_a_lost_announcement_does_not_hang_the_run(pytester: pytest.Pytester) ->
     scheduler.mark_test_complete(nodes[0], nodes[0].queue.pop(0))  # type: ignore[arg-type]
     assert scheduler.performance == set()
     assert all(node.queue for node in nodes)
-    assert "did not say which tests are performance tests" in config.stash[keys.RUN_WARNINGS][0]
+    assert "did not say which tests are performance tests" in PerfgateSession.of(config).run_warnings[0]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
 from ..quantities import parse_memory, parse_time
+from .patterns import TestPattern
 from .settings import STATS, Settings
-from .targets import DEFAULT_MEMORY_TARGET, Budget, Gate
+from .targets import DEFAULT_MEMORY_TARGET, Budget, ResolvedBudget
 
 MARKER = "performance"
 
@@ -82,7 +84,7 @@ def _no_budget() -> ValueError:
     )
 
 
-def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | None:
+def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> ResolvedBudget | None:
     """The test's gate from its marker or a ``[tool.perfgate.tests]`` pattern; None if it has neither.
 
     A marker that names a budget (a target, a time or a memory) wins over any pattern. A marker
@@ -115,10 +117,20 @@ def resolve(item: pytest.Item, settings: Settings, time_scale: float) -> Gate | 
         return None
     if target is not None and target not in targets:
         raise _unknown_target(target, targets)
-    gate = gate_for(settings, time_scale, target, time, memory, stat, origin)
-    if gate.time is None and gate.memory is None:
+    source = pattern_source(pattern) if pattern is not None else None
+    resolved = budget_for(settings, time_scale, target, time, memory, stat, origin, source)
+    if resolved.time is None and resolved.memory is None:
         raise _no_budget()
-    return gate
+    return resolved
+
+
+def pattern_source(pattern: TestPattern) -> str:
+    """A pattern as a budget's source: ``pattern "tests/x.py::*" (pyproject.toml:67)``, after its target."""
+    where = pattern.source
+    if pattern.path:
+        where = Path(pattern.path).name + (f":{pattern.line}" if pattern.line is not None else "")
+    text = f'pattern "{pattern.pattern}" ({where})'
+    return f"{pattern.target} via {text}" if pattern.target else text
 
 
 def pattern_marker(settings: Settings, nodeid: str) -> pytest.MarkDecorator:
@@ -133,7 +145,7 @@ def pattern_marker(settings: Settings, nodeid: str) -> pytest.MarkDecorator:
     return decorator
 
 
-def gate_for(
+def budget_for(
     settings: Settings,
     time_scale: float,
     target: str | None = None,
@@ -141,19 +153,28 @@ def gate_for(
     memory: int | None = None,
     stat: str | None = None,
     origin: str = "fixture",
-) -> Gate:
-    """Fill in the target's row and the defaults: explicit values, then the row, then memory_usage."""
+    source: str | None = None,
+) -> ResolvedBudget:
+    """Fill in the target's row and the defaults: explicit values, then the row, then memory_usage.
+
+    ``source`` names where the budget came from (default: the target row, else the marker).
+    """
     row = settings.targets.get(target) if target else None
     default_memory = settings.targets.get(DEFAULT_MEMORY_TARGET)
     time = time if time is not None else (row.time if row else None)
     memory = memory if memory is not None else (row.memory if row else None)
+    explicit = memory is not None
     if memory is None and default_memory is not None:
         memory = default_memory.memory
-    return Gate(
+    if source is None:
+        source = target or ("marker" if origin == "marker" else DEFAULT_MEMORY_TARGET)
+    return ResolvedBudget(
         target=target,
         time=None if time is None else time * time_scale,
         memory=memory,
         stat=stat or settings.stat,
         origin=origin,
         time_scale=time_scale,
+        source=source,
+        memory_explicit=explicit,
     )

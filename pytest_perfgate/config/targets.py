@@ -102,7 +102,7 @@ def parse_table(rows: Iterable[tuple[str, object]], source: str) -> dict[str, Bu
 
 
 @dataclass(frozen=True)
-class Gate:
+class ResolvedBudget:
     """A test's resolved budget: its target, the scaled time budget, the memory budget, the statistic."""
 
     target: str | None
@@ -111,6 +111,10 @@ class Gate:
     stat: str
     origin: str  # "marker", "pattern" or "fixture": where the test's budget came from
     time_scale: float = 1.0  # the factor already applied to ``time``
+    #: Where the budget came from, for messages: the target row, ``pattern "..." (file:line)``, ``marker``.
+    source: str = "budget"
+    #: The memory budget was set for this test (marker, pattern or target row), not taken from the default.
+    memory_explicit: bool = True
 
     def label(self) -> str:
         return self.target or "budget"

@@ -3,10 +3,7 @@ session (each xdist worker), on top of ``scale``."""
 
 from __future__ import annotations
 
-import pytest
-
 from ..measure.contention import machine_score
-from ..runtest import session as keys
 from .settings import Settings
 
 #: Seconds spent measuring the machine score at the start of a session.
@@ -20,23 +17,20 @@ def machine_factor(reference_score: float, score: float) -> float:
     return reference_score / score
 
 
-def time_scale(config: pytest.Config, settings: Settings) -> float:
-    """``scale`` x the machine factor (measured now when ``reference_score`` is set).
+def time_scale(settings: Settings) -> tuple[float, float | None]:
+    """``scale`` x the machine factor, and the machine score (measured now when ``reference_score`` is set).
 
     ``perfgate calibrate`` on the machine the budgets were written on prints its score, which goes
     into ``[tool.perfgate] reference_score``; a machine half as fast gets budgets twice as long.
     """
     if settings.reference_score is None or settings.mode == "off":
-        return settings.scale
+        return settings.scale, None
     score = machine_score(SESSION_SCORE_S)
-    config.stash[keys.MACHINE_SCORE] = score
-    return settings.scale * machine_factor(settings.reference_score, score)
+    return settings.scale * machine_factor(settings.reference_score, score), score
 
 
-def header_lines(config: pytest.Config) -> list[str]:
+def header_lines(settings: Settings, score: float | None) -> list[str]:
     """The header line on machine speed, when budgets are scaled by it."""
-    score = config.stash.get(keys.MACHINE_SCORE, None)
-    settings = config.stash[keys.SETTINGS]
     if score is None or settings.reference_score is None:
         return []
     factor = machine_factor(settings.reference_score, score)

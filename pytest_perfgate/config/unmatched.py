@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from ..runtest import session as keys
 from .patterns import TestPattern, literal_prefix
 from .settings import Settings
 
@@ -124,6 +123,8 @@ class UnmatchedPatterns:
         self.worker_answers: list[list[str]] = []
         #: The unmatched patterns found in this run, structured (pattern, file, line, message).
         self.found: list[Unmatched] = []
+        #: Their messages, once known (None until the check ran).
+        self.messages: list[str] | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -145,11 +146,11 @@ class UnmatchedPatterns:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """xdist controller: a pattern is unmatched if no worker matched it."""
-        if self.worker_answers and keys.UNMATCHED_PATTERNS not in session.config.stash:
+        if self.worker_answers and self.messages is None:
             first, *others = self.worker_answers
             self._report(session.config, [name for name in first if all(name in other for other in others)])
 
     def _report(self, config: pytest.Config, names: Sequence[str]) -> None:
         self.found = describe(self.settings, names)
-        config.stash[keys.UNMATCHED_PATTERNS] = [item.message for item in self.found]
+        self.messages = [item.message for item in self.found]
         warn(self.found)

@@ -41,13 +41,14 @@ def number(
     return number
 
 
-def whole(method: str, name: str, value: object, *, least: int) -> int:
-    """An integer of at least ``least``."""
+def whole(method: str, name: str, value: object, *, least: int, why: str = "") -> int:
+    """An integer of at least ``least`` (``why``: said in the error)."""
     __tracebackhide__ = True
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{method}: {name} must be a whole number, not {value!r}")
     if int(value) < least:
-        raise ValueError(f"{method}: {name} must be at least {least}, not {value!r}")
+        because = f" ({why})" if why else ""
+        raise ValueError(f"{method}: {name} must be at least {least}{because}, not {value!r}")
     return int(value)
 
 
@@ -57,3 +58,15 @@ def choice(method: str, name: str, value: object, choices: tuple[str, ...]) -> s
         options = " or ".join(repr(option) for option in choices)
         raise ValueError(f"{method}: {name} must be {options}, not {value!r}")
     return str(value)
+
+
+def positive_or_none(method: str, name: str, value: object) -> float | None:
+    """None, or a finite number greater than zero."""
+    __tracebackhide__ = True
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{method}: {name} must be a number, not {value!r}")
+    if not (float(value) > 0 and math.isfinite(value)):
+        raise ValueError(f"{method}: {name} must be a finite number greater than zero, not {value!r}")
+    return float(value)

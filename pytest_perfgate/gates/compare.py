@@ -1,16 +1,5 @@
-"""``perfgate.compare(candidate, baseline, ...)``: is the candidate really faster (and leaner)?
-
-Both functions run in this process, in rounds interleaved pair by pair (the order alternating, A B,
-B A, ...), so a machine that slows down or speeds up meanwhile slows both alike. Iterations are
-calibrated once so that a round of the faster function takes at least about 1 ms, and both use the
-same count. Each pair gives a ratio baseline time / candidate time; the speedup is the median ratio,
-with the distribution-free 95% order-statistic interval of that median. While the interval holds
-``min_speedup``, more pairs are taken (within ``max_time``); a speedup short of ``min_speedup`` is
-measured again (``confirm`` times) and fails only if every attempt falls short. Each round is judged
-with other processes' run-queue wait taken out; on a busy machine a speedup short of the limit but
-marginal or within :data:`BUSY_SHORTFALL` of it is a warning that says so. Peak memory is measured
-for one call of each, apart from the timed rounds.
-"""
+"""``perfgate.compare(candidate, baseline, ...)``: both run interleaved, pair by pair; is the candidate
+really faster (and leaner)?"""
 
 from __future__ import annotations
 
@@ -18,19 +7,24 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..measure.contention import Span
+from ..measure.correction import corrected_rounds
+from ..measure.deadline import Deadline
 from ..measure.memory import MemoryResult, peak_of_call
 from ..measure.sampling import CallSampler
 from ..measure.timing import Timing
 from ..quantities import format_memory
-from ..record import FAIL, WARN, Record
 from ..stats.intervals import Interval, contains, interval, is_bounded
-from ..verdict.noisy_time import Policy, corrected_rounds
+from ..verdict.confirm import confirmed, more_rounds
+from ..verdict.decide import CompareFigures
+from ..verdict.noisy_time import Policy
+from . import arguments
 from .load import Load, LoadWatch
 
+METHOD = "perfgate.compare"
 #: A round of the faster function lasts at least this long.
 ROUND_S = 1e-3
 #: Time the first attempt aims to spend on rounds, and its least and most pairs.
@@ -44,26 +38,16 @@ MEMORY_FLOOR = 4096
 BUSY_SHORTFALL = 0.9
 
 
-def _positive_or_none(value: object, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"perfgate.compare: {name} must be a number, not {value!r}")
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"perfgate.compare: {name} must be a finite number greater than zero, not {value!r}")
-    return float(value)
-
-
 def validate(
     candidate: object, baseline: object, min_speedup: object, max_memory_ratio: object
 ) -> tuple[float | None, float | None]:
     """Check the arguments; returns the two limits as floats (or None)."""
-    for name, value in (("candidate", candidate), ("baseline", baseline)):
-        if not callable(value):
-            raise TypeError(f"perfgate.compare: {name} must be callable, not {value!r}")
+    __tracebackhide__ = True
+    arguments.function(METHOD, "candidate", candidate)
+    arguments.function(METHOD, "baseline", baseline)
     return (
-        _positive_or_none(min_speedup, "min_speedup"),
-        _positive_or_none(max_memory_ratio, "max_memory_ratio"),
+        arguments.positive_or_none(METHOD, "min_speedup", min_speedup),
+        arguments.positive_or_none(METHOD, "max_memory_ratio", max_memory_ratio),
     )
 
 
@@ -173,6 +157,17 @@ class Comparison:
             )
         return phrases
 
+    def verdict_figures(self) -> CompareFigures:
+        """What the verdict reads of the comparison."""
+        return CompareFigures(
+            phrases=tuple(self.failures()),
+            summary=self.summary(),
+            extra=self.to_extra(),
+            undecided=self.undecided(),
+            memory_broken=self.too_big(),
+            machine=self.machine_text() if self.load is not None else "",
+        )
+
     def summary(self) -> str:
         """One line for the terminal."""
         text = (
@@ -278,7 +273,11 @@ def run(
     memory_backend: str | None,
     policy: Policy,
 ) -> tuple[Any, Comparison]:
-    """Compare the two calls; returns the candidate's result and the comparison."""
+    """Compare the two calls; returns the candidate's result and the comparison.
+
+    While the interval of the speedup holds ``min_speedup`` more pairs are taken (within
+    ``policy.max_time``); a speedup short of it is measured again ``policy.confirm`` times.
+    """
     result = candidate()
     iterations = calibrate_iterations((candidate, baseline))
     samplers = (CallSampler(candidate, iterations=iterations), CallSampler(baseline, iterations=iterations))
@@ -289,19 +288,25 @@ def run(
     pair_s = (statistics.median(first.candidate) + statistics.median(first.baseline)) * iterations
     planned = max(MIN_PAIRS, min(MAX_PAIRS, math.floor(TARGET_S / max(pair_s, 1e-9))))
     take_pairs(samplers, planned - 2, first)
-    comparison = Comparison(min_speedup, max_memory_ratio, iterations, [first])
-    deadline = policy.clock() + policy.max_time
-    confirmations = policy.confirm
-    current = first
-    while True:
+    deadline = Deadline(policy.max_time, policy.clock)
+
+    def fresh(_: Pairs) -> Pairs:
+        pairs = Pairs()
+        take_pairs(samplers, planned, pairs)
+        return pairs
+
+    def extend(pairs: Pairs) -> None:
         if min_speedup is not None:
-            _extend(current, samplers, min_speedup, pair_s, policy, deadline)
-        if not comparison.too_slow() or confirmations < 1:
-            break
-        confirmations -= 1
-        current = Pairs()
-        take_pairs(samplers, planned, current)
-        comparison.attempts.append(current)
+            _extend(pairs, samplers, min_speedup, pair_s, deadline)
+
+    attempts = confirmed(
+        first,
+        over=lambda pairs: min_speedup is not None and pairs.speedup < min_speedup,
+        fresh=fresh,
+        times=policy.confirm,
+        extend=extend,
+    )
+    comparison = Comparison(min_speedup, max_memory_ratio, iterations, attempts)
     comparison.load = watch.stop(pair for pairs in comparison.attempts for pair in pairs.timed)
     if memory_backend is not None:
         comparison.memory = peaks(candidate, baseline, memory_backend)
@@ -325,40 +330,17 @@ def peaks(
 
 
 def _extend(
-    pairs: Pairs,
-    samplers: tuple[CallSampler, CallSampler],
-    limit: float,
-    pair_s: float,
-    policy: Policy,
-    deadline: float,
+    pairs: Pairs, samplers: tuple[CallSampler, CallSampler], limit: float, pair_s: float, deadline: Deadline
 ) -> None:
     """More pairs (doubling) while the interval of the speedup holds the limit and time remains."""
-    while True:
+
+    def in_doubt() -> bool:
         bounds = pairs.interval
-        if bounds is None or not contains(bounds, limit):
-            return
-        fit = math.floor((deadline - policy.clock()) / max(pair_s, 1e-9))
-        more = min(len(pairs.ratios), fit)
-        if more < 1:
-            return
-        take_pairs(samplers, more, pairs, start_with_baseline=len(pairs.ratios) % 2 == 1)
+        return bounds is not None and contains(bounds, limit)
 
-
-def apply(comparison: Comparison, record: Record, mode: str) -> Record:
-    """The test's record with the comparison in ``extra["compare"]``, a note, and its verdict."""
-    phrases = comparison.failures()
-    extra = {**record.extra, "compare": comparison.to_extra()}
-    notes = [*record.notes, comparison.summary()]
-    if not phrases or mode == "off":
-        return replace(record, extra=extra, notes=notes)
-    prefix = f"{record.message}; " if record.message else f"perfgate: {record.target or 'compare'}: "
-    message = prefix + "; ".join(phrases)
-    verdict = FAIL if mode == "enforce" or record.verdict == FAIL else WARN
-    reason = "compare limits broken"
-    undecided = comparison.undecided()
-    if undecided and not comparison.too_big() and record.verdict != FAIL:
-        verdict, reason = WARN, f"not judged: {undecided}"
-        message += f"; not judged: {undecided}"
-    if comparison.load is not None:
-        message += f"; {comparison.machine_text()}"
-    return replace(record, extra=extra, notes=notes, verdict=verdict, message=message, reason=reason)
+    more_rounds(
+        in_doubt,
+        lambda: len(pairs.ratios),
+        lambda: deadline.fits(pair_s),
+        lambda more: take_pairs(samplers, more, pairs, start_with_baseline=len(pairs.ratios) % 2 == 1),
+    )

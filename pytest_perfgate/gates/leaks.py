@@ -1,24 +1,21 @@
-"""``perfgate.leaks``: memory still held after many calls, against a ``max_growth`` budget.
-
-Memory only: nothing in the verdict is timed, so other processes' load can slow the calls down but
-cannot change what they still hold."""
+"""``perfgate.leaks``: memory still held after many calls, against a ``max_growth`` budget (memory only:
+other processes' load can slow the calls down but cannot change what they still hold)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import pytest
-
-from ..config.targets import Gate
 from ..measure import memory
 from ..quantities import format_memory, parse_memory
-from ..record import MemoryFigures, Record
-from ..runtest import memory as memory_gate
-from ..verdict.budget import GateFigures, judge_gate
+from ..verdict.budget import GateFigures
+from ..verdict.decide import GateOutcome
+from . import arguments
 
 KIND = "leaks"
+METHOD = "perfgate.leaks"
+#: Why a leak check has no memory peak.
+MEMORY_WHY = "a leak check measures growth, not a peak"
 DEFAULT_CALLS = 50
 DEFAULT_MAX_GROWTH = "1MB"
 #: Sites named in a failure message (all of them go into the report section and the record).
@@ -27,49 +24,34 @@ SITES_IN_MESSAGE = 3
 
 def validate(fn: object, calls: object, max_growth: object) -> tuple[int, int]:
     """``(calls, max_growth in bytes)``; TypeError or ValueError naming the bad argument."""
-    if not callable(fn):
-        raise TypeError(f"perfgate.leaks: fn must be callable, not {fn!r}")
-    if isinstance(calls, bool) or not isinstance(calls, int):
-        raise TypeError(f"perfgate.leaks: calls must be a whole number, not {calls!r}")
-    if calls < 2:
-        raise ValueError(
-            f"perfgate.leaks: calls must be at least 2 (warm-up calls, then measured ones), not {calls}"
-        )
+    __tracebackhide__ = True
+    arguments.function(METHOD, "fn", fn)
+    calls = arguments.whole(METHOD, "calls", calls, least=2, why="warm-up calls, then measured ones")
     try:
         limit = parse_memory(max_growth)  # type: ignore[arg-type]
     except ValueError as error:
-        raise ValueError(f"perfgate.leaks: max_growth: {error}") from None
+        raise ValueError(f"{METHOD}: max_growth: {error}") from None
     return calls, limit
 
 
 def check(
-    item: pytest.Item,
-    gate: Gate,
-    mode: str,
     call: Callable[[], Any],
     *,
     calls: int,
     max_growth: int,
-) -> Record:
-    """Run the leak check (once only in mode ``off``) and judge its growth."""
-    if mode == "off":
-        call()
-        return judge_gate(item.nodeid, gate, KIND, None, mode=mode)
-    backend, notes = memory_gate.backend_for(item, timed=False)
+    backend: str,
+    attribution: memory.Attribution,
+    notes: Sequence[str] = (),
+) -> GateOutcome:
+    """Run the leak check with ``backend``; what the verdict reads of its growth."""
     result = memory.leak_check(
-        call,
-        calls=calls,
-        backend=backend,
-        sites_over=max_growth,
-        attribution=memory_gate.attribution(item.config),
+        call, calls=calls, backend=backend, sites_over=max_growth, attribution=attribution
     )
-    return judge(item.nodeid, gate, result, max_growth, mode, [*notes, *result.notes])
+    return outcome(result, max_growth, [*notes, *result.notes])
 
 
-def judge(
-    nodeid: str, gate: Gate, result: memory.LeakResult, max_growth: int, mode: str, notes: list[str]
-) -> Record:
-    """The leak check's verdict, message and figures (``extra["leaks"]``), as a gate beyond one call."""
+def outcome(result: memory.LeakResult, max_growth: int, notes: Sequence[str]) -> GateOutcome:
+    """The leak check's figures (``extra["leaks"]``) and message, as a gate beyond one call."""
     growth = result.growth_bytes
     ratio = growth / max_growth
     measured = result.calls - result.warmup_calls
@@ -101,15 +83,11 @@ def judge(
         limit=max_growth,
         phrase=phrase,
     )
-    record = judge_gate(nodeid, gate, KIND, figures, mode=mode, notes=[summary, *notes])
-    return replace(
-        record,
-        memory=MemoryFigures(
-            peak_bytes=None,
-            budget_bytes=None,
-            ratio=None,
-            backend=result.backend,
-            reason="a leak check measures growth, not a peak",
-        ),
-        allocations=[site.to_dict() for site in result.sites] if figures.over else [],
+    return GateOutcome(
+        KIND,
+        figures,
+        notes=(summary, *notes),
+        backend=result.backend,
+        sites=tuple(site.to_dict() for site in result.sites),
+        memory_why=MEMORY_WHY,
     )

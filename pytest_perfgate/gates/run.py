@@ -1,17 +1,13 @@
-"""Measure a gate beyond one call, confirm a breach with a fresh measurement, and judge it."""
+"""Measure a gate beyond one call, confirming a breach with fresh measurements."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-import pytest
-
-from ..config.settings import Settings
-from ..config.targets import Gate
-from ..measure.timing import DISABLED_REASON, benchmark_disabled
-from ..record import Record
-from ..verdict.budget import GateFigures, judge_gate
+from ..verdict.budget import GateFigures
+from ..verdict.confirm import confirmed
+from ..verdict.decide import GateOutcome
 
 
 class Measured(Protocol):
@@ -24,51 +20,37 @@ class Measured(Protocol):
 R = TypeVar("R", bound=Measured)
 
 
-def disabled_reason(config: pytest.Config) -> str | None:
-    """Why timing is off for this run (``--benchmark-disable``), or None."""
-    return DISABLED_REASON if benchmark_disabled(config) else None
-
-
 def run_gate(
-    nodeid: str,
-    gate: Gate,
-    settings: Settings,
     kind: str,
     *,
     measure: Callable[[], R],
     once: Callable[[], R],
+    confirm: int,
     skip_reason: str | None,
-) -> tuple[R, Record]:
-    """The result and the record of one gate.
+) -> tuple[R, GateOutcome]:
+    """The result of one gate and what the verdict reads of it.
 
-    When measuring is off (mode off, ``skip_reason``), ``once`` runs the code without timing it.
-    A measurement over its limit is measured afresh up to ``settings.confirm`` times and only fails
-    when every attempt is over; the record keeps every attempt then.
+    When measuring is off (``skip_reason``: mode off, benchmarks disabled), ``once`` runs the code
+    without timing it. A measurement over its limit is measured afresh up to ``confirm`` times and
+    only fails when every attempt is over; the outcome keeps every attempt then.
     """
-    if settings.mode == "off" or skip_reason:
-        result = once()
-        return result, judge_gate(nodeid, gate, kind, None, mode=settings.mode, reason=skip_reason or "")
-    result = measure()
-    figures = result.gate_figures()
-    attempts = [figures]
-    while figures.over and len(attempts) <= settings.confirm:
-        result = measure()
-        figures = result.gate_figures()
-        attempts.append(figures)
-    notes = []
-    if len(attempts) > 1:
-        kept = "confirmed" if figures.over else "not confirmed"
-        notes.append(
-            f"{kind}: over the limit at first ({attempts[0].measured:.3g} > {attempts[0].limit:g}); "
-            f"{kept} by {len(attempts) - 1} fresh measurement(s), last {figures.measured:.3g}"
-        )
-    record = judge_gate(
-        nodeid,
-        gate,
-        kind,
-        figures,
-        mode=settings.mode,
-        notes=notes,
-        attempts=[{"kind": kind, **attempt.figures} for attempt in attempts] if len(attempts) > 1 else [],
+    if skip_reason is not None:
+        return once(), GateOutcome(kind, None, reason=skip_reason)
+    attempts = confirmed(
+        (measure(),),
+        over=lambda attempt: attempt[0].gate_figures().over,
+        fresh=lambda _: (measure(),),
+        times=confirm,
     )
-    return result, record
+    results = [attempt[0] for attempt in attempts]
+    figures = [result.gate_figures() for result in results]
+    first, last = figures[0], figures[-1]
+    notes: tuple[str, ...] = ()
+    if len(figures) > 1:
+        kept = "confirmed" if last.over else "not confirmed"
+        notes = (
+            f"{kind}: over the limit at first ({first.measured:.3g} > {first.limit:g}); "
+            f"{kept} by {len(figures) - 1} fresh measurement(s), last {last.measured:.3g}",
+        )
+    attempted = tuple({"kind": kind, **each.figures} for each in figures) if len(figures) > 1 else ()
+    return results[-1], GateOutcome(kind, last, notes=notes, attempts=attempted)

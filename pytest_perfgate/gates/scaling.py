@@ -1,13 +1,5 @@
-"""``perfgate.scaling``: time ``fn(make_input(n))`` per size, fit time ∝ n^k, judge k.
-
-Every input is made before any timing starts. Each size is timed in loops of at least
-:data:`LOOP_S`, several rounds interleaved across the sizes so a burst of load elsewhere touches them
-all alike. Each loop is judged with the time other processes kept it from a CPU taken out (the
-run-queue wait, as the time gate does); the best seconds per call of each size are fitted by least
-squares on logarithms. A limit inside the fit's confidence interval marks the result marginal; on a
-busy machine an exponent over the limit but marginal or within :data:`BUSY_TILT` of it is a warning
-that says so, not a failure.
-"""
+"""``perfgate.scaling``: time ``fn(make_input(n))`` per size (inputs made first, loops interleaved across
+sizes, other processes' wait taken out), fit time ∝ n^k by least squares on logarithms, judge k."""
 
 from __future__ import annotations
 
@@ -20,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..measure.contention import Span
+from ..measure.correction import corrected_rounds
 from ..measure.loops import autorange
 from ..measure.sampling import CallSampler
 from ..quantities import format_time
 from ..stats.fit import fit_power_law, local_exponents
 from ..verdict.budget import GateFigures
-from ..verdict.noisy_time import corrected_rounds
 from . import arguments
 from .load import Load, LoadWatch
 

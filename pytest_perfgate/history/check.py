@@ -1,33 +1,26 @@
-"""``--perfgate-history-check``: a test whose latest figures are at a step up from its history fails.
-
-A ``pytest_runtest_call`` wrapper on every process that runs tests (xdist workers included): after
-the test body (and perfgate's own verdict), the test's record is set against its own runs in the
-history store, read-only, on machines of the same kind. A run at a step up in its time statistic
-or memory peak (:func:`~pytest_perfgate.history.analysis.judge_latest`, minimum effect
-``max_regression``) fails in its call phase, naming the run and commit where the step appeared,
-until ``perfgate history --accept``; in warn mode it warns. Too short a history gets a note.
-"""
+"""``--perfgate-history-check``: each performance test's figures against its own history, read-only, on
+machines of the same kind; a step up (named with the run where it appeared) goes into its verdict."""
 
 from __future__ import annotations
 
 import shlex
 import warnings
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ..config.settings import Settings
 from ..measure.machine import git_state, this_machine
 from ..quantities import format_memory, format_time
-from ..record import FAIL, PASS, WARN, Record
-from ..runtest import session as keys
-from ..runtest.call import PerfgateWarning
+from ..record import MemoryFigures, TimeFigures
+from ..verdict.decide import HistoryStep, PerfgateWarning
 from .analysis import MIN_ACCEPTED, MIN_HISTORY, Judgement, Regression
 from .levels import LOOKBACK, Series, judge_series, memory_series, same_kind, time_series
 from .redact import redact
-from .store import DEFAULT_PATH, HistoryError, Run, Store, is_url, open_store, resolve_location
+from .store import DEFAULT_PATH, HistoryError, Run, Store, is_url, open_store
 
 
 @dataclass(frozen=True)
@@ -38,22 +31,24 @@ class Finding:
     step: Regression
     since: Run | None
 
-    def message(self, record: Record, this_commit: str | None, accept: str) -> str:
+    def message(
+        self, time: TimeFigures | None, memory: MemoryFigures | None, this_commit: str | None, accept: str
+    ) -> str:
         step = self.step
         show: Callable[[float], str] = format_time
         if self.figure == "memory":
             what, show = "memory peak", format_memory
         else:
-            assert record.time is not None
-            what = f"time {record.time.stat}"
+            assert time is not None
+            what = f"time {time.stat}"
         before = f"{step.runs_before} earlier run" + ("s" if step.runs_before != 1 else "")
         if self.since is None:
             where = "in this run" + (f" (commit {this_commit[:10]})" if this_commit else "")
         else:
             where = f"since the run of {self.since.label()}"
-        latest = record.time.value_s if self.figure == "time" and record.time else step.after
-        if self.figure == "memory" and record.memory and record.memory.peak_bytes:
-            latest = float(record.memory.peak_bytes)
+        latest = time.value_s if self.figure == "time" and time else step.after
+        if self.figure == "memory" and memory and memory.peak_bytes:
+            latest = float(memory.peak_bytes)
         return (
             f"perfgate: history: {what} {show(latest)} is a step up from {show(step.before)} "
             f"({step.ratio:.2f}x the median of {before}, {step.z:.1f} standard errors) {where}; "
@@ -90,17 +85,21 @@ def short_note(judgement: Judgement, series: Series) -> str:
 
 
 def examine(
-    record: Record, history: Sequence[Run], accepted: Sequence[int], min_effect: float
+    nodeid: str,
+    time: TimeFigures | None,
+    memory: MemoryFigures | None,
+    history: Sequence[Run],
+    accepted: Sequence[int],
+    min_effect: float,
 ) -> tuple[Finding | None, str | None]:
-    """The step up the record is at, if any (time statistic, then memory peak), and a note when the
+    """The step up the figures are at, if any (time statistic, then memory peak), and a note when the
     history was too short to judge."""
     note = None
     candidates: list[tuple[Series, float]] = []
-    time, memory = record.time, record.memory
     if time is not None and time.value_s > 0:
-        candidates.append((time_series(record.nodeid, history, time.stat), time.value_s))
+        candidates.append((time_series(nodeid, history, time.stat), time.value_s))
     if memory is not None and memory.peak_bytes:
-        candidates.append((memory_series(record.nodeid, history), float(memory.peak_bytes)))
+        candidates.append((memory_series(nodeid, history), float(memory.peak_bytes)))
     for series, latest in candidates:
         judgement = judge_series(series, accepted, min_effect, latest)
         step = judgement.regression
@@ -112,24 +111,13 @@ def examine(
     return None, note
 
 
-def replace_record(item: pytest.Item, old: Record, new: Record) -> None:
-    """Swap the record on the item and on its ``user_properties`` (which the reports read)."""
-    for prop in old.to_properties():
-        if prop in item.user_properties:
-            item.user_properties.remove(prop)
-    item.user_properties.extend(new.to_properties())
-    item.stash[keys.RECORD] = new
-
-
 class HistoryCheck:
     """Sets each performance test's figures against its own history, read-only."""
 
-    def __init__(self, config: pytest.Config, location: str) -> None:
-        settings = config.stash[keys.SETTINGS]
-        self.config = config
+    def __init__(self, settings: Settings, location: str, rootpath: Path) -> None:
+        self.rootpath = rootpath
         self.location = location
         self.min_effect = settings.max_regression
-        self.enforce = settings.mode == "enforce"
         self.store: Store | None = None
         self.opened = False
         self.problem: str | None = None
@@ -160,7 +148,7 @@ class HistoryCheck:
 
     def this_commit(self) -> str | None:
         if self._commit is None:
-            self._commit = (git_state(Path(self.config.rootpath))[0],)
+            self._commit = (git_state(self.rootpath)[0],)
         return self._commit[0]
 
     def history(self, nodeid: str) -> tuple[list[Run], list[int]] | None:
@@ -179,38 +167,20 @@ class HistoryCheck:
     def accept_command(self, nodeid: str) -> str:
         """The command that accepts the test's new level in this store."""
         command = f"perfgate history --accept --test {shlex.quote(nodeid)}"
-        if self.location != str(Path(self.config.rootpath) / DEFAULT_PATH):
+        if self.location != str(self.rootpath / DEFAULT_PATH):
             command += f" --db {shlex.quote(redact(self.location))}"
         return command
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
-        result = yield
-        record = item.stash.get(keys.RECORD, None)
-        if record is None or record.verdict not in (PASS, WARN):
-            return result
-        read = self.history(record.nodeid)
+    def step(self, nodeid: str, time: TimeFigures | None, memory: MemoryFigures | None) -> HistoryStep:
+        """What the test's history says of its figures: a step up, a note, or nothing."""
+        read = self.history(nodeid)
         if read is None:
-            return result
-        finding, note = examine(record, *read, self.min_effect)
+            return HistoryStep()
+        finding, note = examine(nodeid, time, memory, *read, self.min_effect)
         if finding is None:
-            if note is not None:
-                replace_record(item, record, replace(record, notes=[*record.notes, note]))
-            return result
-        message = finding.message(record, self.this_commit(), self.accept_command(record.nodeid))
-        verdict = FAIL if self.enforce else WARN
-        new = replace(
-            record,
-            verdict=verdict,
-            reason="step up from its history" if record.verdict == PASS else record.reason,
-            message=f"{record.message}; {message}" if record.message else message,
-            extra={**record.extra, "history": finding.summary()},
-        )
-        replace_record(item, record, new)
-        if self.enforce:
-            pytest.fail(message, pytrace=False)
-        warnings.warn(PerfgateWarning(message), stacklevel=2)
-        return result
+            return HistoryStep(note=note)
+        message = finding.message(time, memory, self.this_commit(), self.accept_command(nodeid))
+        return HistoryStep(message=message, summary=finding.summary())
 
     def pytest_sessionfinish(self) -> None:
         if self.store is not None:
@@ -220,15 +190,3 @@ class HistoryCheck:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.problem:
             terminalreporter.write_line(self.problem, yellow=True, bold=True)
-
-
-def register(config: pytest.Config) -> None:
-    """Register the check on every process that runs tests when ``--perfgate-history-check`` is on."""
-    if not config.getoption("perfgate_history_check", False):
-        return
-    location = resolve_location(
-        config.getoption("perfgate_history", None),
-        Path(config.rootpath),
-        Path(config.invocation_params.dir),
-    )
-    config.pluginmanager.register(HistoryCheck(config, location), "perfgate-history-check")

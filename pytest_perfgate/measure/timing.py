@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -115,3 +116,50 @@ def run_benchmark(
         result = call()
     timing, reason = benchmark_timing(benchmark, config, clock.share)
     return result, timing, reason
+
+
+@dataclass
+class BenchmarkedCall:
+    """The function pytest-benchmark's fixture ran, its arguments, and ``pedantic``'s setup and teardown."""
+
+    fn: Callable[..., Any] | None = None
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    setup: Callable[[], Any] | None = None
+    teardown: Callable[..., Any] | None = None
+
+    def prepare(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """(fn, args, kwargs) for one more call, the arguments made by ``setup`` now if there is one."""
+        assert self.fn is not None
+        args, kwargs = self.args, self.kwargs
+        if self.setup is not None:
+            made = self.setup()
+            if made:
+                args, kwargs = made
+        return self.fn, tuple(args), dict(kwargs)
+
+
+def remember_call(benchmark: Any) -> BenchmarkedCall:
+    """Note what the test's ``benchmark`` fixture runs (``__call__`` or ``pedantic``), to call it again."""
+    seen = BenchmarkedCall()
+    raw, raw_pedantic = getattr(benchmark, "_raw", None), getattr(benchmark, "_raw_pedantic", None)
+    if raw is None or raw_pedantic is None:
+        return seen  # another pytest-benchmark: its function cannot be called again
+
+    def remembered(function_to_benchmark: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        seen.fn, seen.args, seen.kwargs = function_to_benchmark, args, kwargs
+        return raw(function_to_benchmark, *args, **kwargs)
+
+    def remembered_pedantic(target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        bound = inspect.signature(raw_pedantic).bind(target, *args, **kwargs).arguments
+        seen.fn, seen.args, seen.kwargs = (
+            target,
+            tuple(bound.get("args") or ()),
+            dict(bound.get("kwargs") or {}),
+        )
+        seen.setup, seen.teardown = bound.get("setup"), bound.get("teardown")
+        return raw_pedantic(target, *args, **kwargs)
+
+    benchmark._raw = remembered
+    benchmark._raw_pedantic = remembered_pedantic
+    return seen

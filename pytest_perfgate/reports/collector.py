@@ -13,7 +13,7 @@ import pytest
 from ..config.settings import Settings
 from ..measure.machine import machine_info
 from ..record import Record
-from ..runtest import session as keys
+from ..runtest.session import PerfgateSession
 from . import html, markdown, terminal
 from .files import ReportPathError, check_writable, resolve, write_atomically
 from .jsonfile import dumps
@@ -57,8 +57,7 @@ class PerfgateReports:
 
     @property
     def warnings(self) -> list[str]:
-        warnings: list[str] = self.config.stash.get(keys.RUN_WARNINGS, [])
-        return list(warnings)
+        return list(PerfgateSession.of(self.config).run_warnings)
 
     def pytest_sessionstart(self) -> None:
         self.started = time.time()
@@ -74,7 +73,7 @@ class PerfgateReports:
         stopped = bool(session.shouldstop or session.shouldfail)
         return Report(
             tests=tuple(by_nodeid(self.records.values())),
-            settings=settings_dict(self.settings, self.config.stash[keys.TIME_SCALE]),
+            settings=settings_dict(self.settings, PerfgateSession.of(self.config).time_scale),
             targets=targets_dict(self.settings.targets),
             machine=machine_info(Path(self.config.rootpath)),
             complete=not (interrupted or stopped),
@@ -100,7 +99,7 @@ class PerfgateReports:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        unmatched = self.config.stash.get(keys.UNMATCHED_PATTERNS, [])
+        unmatched = PerfgateSession.of(self.config).unmatched_patterns
         if not self.config.getoption("perfgate_no_summary") and (self.records or unmatched):
             records = list(self.records.values())
             terminalreporter.write_sep("=", "perfgate")
@@ -109,7 +108,7 @@ class PerfgateReports:
             if records:
                 for line in [*terminal.table_lines(records), *terminal.notes_lines(records)]:
                     terminalreporter.write_line(line)
-            shipped = self.config.stash.get(keys.SHIPPED_BENCHMARKS, 0)
+            shipped = PerfgateSession.of(self.config).shipped_benchmarks
             if shipped:
                 terminalreporter.write_line(
                     f"perfgate measured {shipped} benchmark{'s' if shipped != 1 else ''} on the xdist "

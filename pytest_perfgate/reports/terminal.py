@@ -16,6 +16,8 @@ def verdict_text(record: Record) -> str:
         text += " (marginal)"
     if record.verdict == "not-measured" and record.reason:
         text += f": {record.reason}"
+    elif record.verdict == "pass" and " only: memory not measured" in record.reason:
+        text += f" ({record.reason})"
     return text
 
 

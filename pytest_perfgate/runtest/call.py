@@ -1,37 +1,43 @@
-"""How each kind of performance test is measured and concluded, around its call phase.
-
-- tests using ``perfgate``: the fixture measures and judges (see fixture.py);
-- tests using pytest-benchmark's ``benchmark``: judged on that fixture's rounds after the body;
-- tests using neither: one call of the body, timed and traced together.
-Every one ends in :func:`finalize`, which puts the record on ``item.user_properties``.
-"""
+"""The call phase of a performance test: measure it as its kind says (the ``perfgate`` fixture, the
+``benchmark`` fixture, or one call of its body), hand the figures to the verdict, and enforce it."""
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from ..config.targets import Gate
+from ..config.targets import ResolvedBudget
 from ..measure.contention import Span
+from ..measure.correction import first_batch
 from ..measure.deadline import Deadline
-from ..measure.sampling import benchmark_iterations
-from ..measure.timing import Timing, benchmark_timing, bound_rounds, cpu_clock, enable_under_xdist
-from ..record import FAIL, NOT_MEASURED, WARN, Record
-from ..reports import benchmark as benchmark_report
-from ..verdict import baseline
-from ..verdict import noisy_time as noise
-from ..verdict.budget import judge
-from . import memory as memory_gate
-from . import profile as diagnosis
-from . import session as keys
+from ..measure.memory import MemoryResult
+from ..measure.sampling import Sampler, benchmark_iterations
+from ..measure.timing import (
+    BenchmarkedCall,
+    Timing,
+    benchmark_timing,
+    bound_rounds,
+    cpu_clock,
+    enable_under_xdist,
+    remember_call,
+)
+from ..record import FAIL, WARN, Record
+from ..reports.benchmark import annotate
+from ..stats.summary import statistic
+from ..verdict.decide import Inputs, PerfgateWarning, after_error, decide, unmeasured
+from ..verdict.noisy_time import Decision, settle
+from . import memory, profile
+from .session import PerfgateSession, budget_of, state
 
+__all__ = ["PerfgateWarning", "call_phase", "conclude", "judged"]
 
-class PerfgateWarning(UserWarning):
-    """A performance budget was broken while perfgate runs in warn mode."""
+#: Why a ``benchmark`` test's memory is not measured when its function cannot be called again.
+NOT_REPEATABLE = "pytest-benchmark's benchmark fixture ran nothing perfgate can call again"
 
 
 def conclude(record: Record) -> None:
@@ -42,139 +48,182 @@ def conclude(record: Record) -> None:
         warnings.warn(PerfgateWarning(record.message), stacklevel=3)
 
 
+def judged(item: pytest.Item, budget: ResolvedBudget, **values: Any) -> Record:
+    """The test's record: the figures measured, with the session's baseline and history check."""
+    session = PerfgateSession.of(item.config)
+    check = session.history_check
+    inputs = Inputs(
+        item.nodeid,
+        budget,
+        session.settings.mode,
+        baseline=session.baseline,
+        history=None if check is None else check.step,
+        **values,
+    )
+    record = decide(inputs)
+    state(item).record = record
+    memory.report_allocations(item, record)
+    return record
+
+
+def settle_time(
+    item: pytest.Item,
+    budget: ResolvedBudget,
+    timing: Timing,
+    span: Span,
+    sampler: Sampler | None,
+    *,
+    iterations: int = 1,
+    whole: bool = False,
+    deadline: Deadline | None = None,
+) -> Decision:
+    """Settle the time verdict of rounds measured during ``span``, within ``deadline`` (made before them)."""
+    session = PerfgateSession.of(item.config)
+    first = first_batch(timing, span, iterations, whole)
+    limit = session.time_limit(item.nodeid, budget)
+    decision = settle(first, budget.stat, limit, sampler, session.policy(), session.probe, deadline)
+    # the CPU share of the first rounds' span stands for the rounds judged (same code, same calls)
+    return replace(decision, timing=replace(decision.timing, cpu_share=timing.cpu_share))
+
+
+def over_time(budget: ResolvedBudget, timing: Timing | None) -> bool:
+    """Whether the timing's statistic is over the time budget (a profile is then taken)."""
+    return (
+        budget.time is not None and timing is not None and statistic(timing.data, budget.stat) > budget.time
+    )
+
+
+def profile_if_wanted(
+    item: pytest.Item, budget: ResolvedBudget, timing: Timing | None, take: Callable[[], profile.Profile]
+) -> dict[str, Any]:
+    """The profile's values for the verdict's inputs, when the setting asks for one."""
+    settings = PerfgateSession.of(item.config).settings
+    if not profile.wants_profile(settings, over_time(budget, timing)):
+        return {}
+    taken = take()
+    return {"profile": taken.rows, "profile_note": taken.note}
+
+
 def benchmark_fixture(item: pytest.Item) -> Any:
     """The test's ``benchmark`` fixture value (set up before the call phase)."""
     return item.funcargs["benchmark"]  # type: ignore[attr-defined]
 
 
-def judge_benchmark_test(
-    item: pytest.Item,
-    gate: Gate,
-    span: Span,
-    cpu_share: float | None = None,
-    deadline: Deadline | None = None,
-) -> Record:
-    """A test that used pytest-benchmark's own fixture: its rounds against the time budget.
+def benchmark_memory(
+    item: pytest.Item, budget: ResolvedBudget, seen: BenchmarkedCall
+) -> tuple[MemoryResult | None, str]:
+    """The peak of one more call of what the ``benchmark`` fixture ran (its setup and teardown around
+    it, untraced), or why memory is not measured."""
+    if budget.memory is None:
+        return None, ""
+    if seen.fn is None:
+        return None, NOT_REPEATABLE
+    fn, args, kwargs = seen.prepare()
+    try:
+        return memory.measure_call(item, budget.memory, functools.partial(fn, *args, **kwargs)), ""
+    finally:
+        if seen.teardown is not None:
+            seen.teardown(*args, **kwargs)
 
-    ``span`` is what the contention watch saw over the test body, the span that holds the rounds;
-    ``cpu_share`` its CPU/wall share; ``deadline`` the one made before the body.
-    """
-    settings = item.config.stash[keys.SETTINGS]
+
+def measure_benchmark_test(item: pytest.Item, budget: ResolvedBudget) -> Generator[None, object, object]:
+    """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds and
+    the memory of one more call of its function."""
+    session = PerfgateSession.of(item.config)
+    deadline = session.deadline()
     benchmark = benchmark_fixture(item)
-    timing, reason = benchmark_timing(benchmark, item.config, cpu_share)
-    decision = None
-    if timing is not None:
-        iterations = benchmark_iterations(benchmark)
-        decision = noise.settle_for(
-            item.config, item.nodeid, gate, timing, span, None, iterations, deadline=deadline
-        )
-        timing = decision.timing
-    record = judge(
-        item.nodeid,
-        gate,
-        timing=timing,
-        time_reason=reason,
-        memory=None,
-        memory_reason="not measured (the benchmark fixture measures time only)",
-        mode=settings.mode,
-        notes=memory_gate.pytest_memray_notes(item),
-        memory_required=False,
-    )
-    if decision is not None:
-        record = decision.apply(record)
-    return diagnosis.profile_benchmark_test(item, record, benchmark)
-
-
-def measure_benchmark_test(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
-    """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds."""
-    deadline = noise.deadline_for(item.config)
-    if item.config.stash[keys.SETTINGS].mode != "off":
-        enable_under_xdist(benchmark_fixture(item), item.config)
-        bound_rounds(benchmark_fixture(item), deadline)
-    watch = noise.watch_for(item.config)
+    if session.settings.mode != "off":
+        enable_under_xdist(benchmark, item.config)
+        bound_rounds(benchmark, deadline)
+    seen = remember_call(benchmark)
+    watch = session.watch()
     watch.start()
     with cpu_clock() as clock:
         result = yield
-    item.stash[keys.RECORD] = judge_benchmark_test(item, gate, watch.stop(), clock.share, deadline)
+    span = watch.stop()
+    timing, reason = benchmark_timing(benchmark, item.config, clock.share)
+    values: dict[str, Any] = {"timing": timing, "time_reason": reason, "memory_reason": reason}
+    values["notes"] = memory.pytest_memray_notes(item)
+    if timing is not None:
+        iterations = benchmark_iterations(benchmark)
+        decision = settle_time(item, budget, timing, span, None, iterations=iterations, deadline=deadline)
+        values["settled"] = decision
+        take = functools.partial(profile.benchmark_test, item, benchmark)
+        values |= profile_if_wanted(item, budget, decision.timing, take)
+    if timing is not None and session.settings.mode != "off":
+        peak, why = benchmark_memory(item, budget, seen)
+        values.update(memory=peak, memory_why=why)
+        if peak is not None:
+            values["notes"] = list(peak.notes)  # pytest-memray's note included, saying what it changed
+    else:
+        values["memory_why"] = "perfgate mode is off" if timing is not None else "no time was measured"
+    judged(item, budget, **values)
     return result
 
 
-def measure_body(item: pytest.Item, gate: Gate) -> Generator[None, object, object]:
-    """Wrap the test body: one call, timed and traced together; stash the record when it returns."""
-    settings = item.config.stash[keys.SETTINGS]
-    if settings.mode == "off":
+def measure_body(item: pytest.Item, budget: ResolvedBudget) -> Generator[None, object, object]:
+    """Wrap the test body: one call, timed and traced together."""
+    session = PerfgateSession.of(item.config)
+    if session.settings.mode == "off":
         result = yield
-        item.stash[keys.RECORD] = judge(item.nodeid, gate, timing=None, memory=None, mode="off")
+        judged(item, budget)
         return result
-    watch = noise.watch_for(item.config)
-    with memory_gate.traced_body(item, gate.memory) as peak, cpu_clock() as clock:
+    watch = session.watch()
+    with memory.traced_body(item, budget.memory) as peak, cpu_clock() as clock:
         watch.start()
         result = yield
         span = watch.stop()
     timing = Timing(
         data=[clock.wall_s], method="one call of the test body", traced=True, cpu_share=clock.share
     )
-    decision = noise.settle_for(item.config, item.nodeid, gate, timing, span, None, whole=True)
-    record = judge(
-        item.nodeid,
-        gate,
-        timing=decision.timing,
-        memory=peak.result,
-        mode=settings.mode,
-        notes=list(peak.result.notes) if peak.result is not None else None,
-    )
-    record = memory_gate.with_allocations(decision.apply(record), peak.result)
-    memory_gate.report_allocations(item, record)
-    item.stash[keys.RECORD] = diagnosis.note_body_test(item, record)
+    decision = settle_time(item, budget, timing, span, None, whole=True)
+    notes = list(peak.result.notes) if peak.result is not None else []
+    taken = profile_if_wanted(item, budget, decision.timing, lambda: profile.body_test(item))
+    judged(item, budget, settled=decision, memory=peak.result, notes=notes, **taken)
     return result
 
 
-def finalize(item: pytest.Item, gate: Gate | None, error: BaseException | None) -> None:
+def finalize(item: pytest.Item, budget: ResolvedBudget | None, error: BaseException | None) -> None:
     """Put the test's record on ``user_properties``; a test's own failure is never recorded as a pass."""
-    record = item.stash.get(keys.RECORD, None)
+    test = state(item)
+    record = test.record
     if record is None:
-        if gate is None:
+        if budget is None:
             return
         what = (
             f"the test stopped before it was measured ({type(error).__name__})"
             if error
             else ("the test did not call perfgate")
         )
-        record = Record(nodeid=item.nodeid, target=gate.target, verdict=NOT_MEASURED, reason=what)
-    elif error is not None and record.verdict != FAIL:
-        outcome = "skipped" if isinstance(error, pytest.skip.Exception) else "failed"
-        record = replace(
-            record,
-            verdict=NOT_MEASURED,
-            reason=f"the test {outcome} ({type(error).__name__}); its figures are not judged",
-        )
-    item.stash[keys.RECORD] = record
+        record = unmeasured(item.nodeid, budget.target, what)
+    elif error is not None:
+        record = after_error(record, error, skipped=isinstance(error, pytest.skip.Exception))
+    test.record = record
     item.user_properties.extend(record.to_properties())
-    benchmark_report.annotate(getattr(item, "funcargs", {}).get("benchmark"), record)
+    annotate(getattr(item, "funcargs", {}).get("benchmark"), record)
 
 
-def gate_call(item: pytest.Item) -> Generator[None, object, object]:
-    """The body of the ``pytest_runtest_call`` wrapper: measure as the test's kind says, then conclude."""
-    gate = item.stash.get(keys.GATE, None)
+def call_phase(item: pytest.Item) -> Generator[None, object, object]:
+    """The body of the ``pytest_runtest_call`` wrapper: measure as the test's kind says, then enforce the
+    verdict here, even when the body caught the failure the ``perfgate`` fixture raised."""
+    budget = budget_of(item)
     fixturenames = getattr(item, "fixturenames", ())
-    if gate is None and "perfgate" not in fixturenames:
+    if budget is None and "perfgate" not in fixturenames:
         return (yield)
     try:
         if "perfgate" in fixturenames:
             result = yield  # the fixture measures, judges and concludes inside the body
         elif "benchmark" in fixturenames:
-            assert gate is not None
-            result = yield from measure_benchmark_test(item, gate)
+            assert budget is not None
+            result = yield from measure_benchmark_test(item, budget)
         else:
-            assert gate is not None
-            result = yield from measure_body(item, gate)
+            assert budget is not None
+            result = yield from measure_body(item, budget)
     except BaseException as error:
-        finalize(item, gate, error)
+        finalize(item, budget, error)
         raise
-    if "perfgate" not in fixturenames:
-        settings = item.config.stash[keys.SETTINGS]
-        item.stash[keys.RECORD] = baseline.review(item.config, item.stash[keys.RECORD], settings.mode)
-    finalize(item, gate, None)
-    if "perfgate" not in fixturenames:
-        conclude(item.stash[keys.RECORD])
+    finalize(item, budget, None)
+    record = state(item).record
+    if record is not None and (record.verdict == FAIL or "perfgate" not in fixturenames):
+        conclude(record)
     return result

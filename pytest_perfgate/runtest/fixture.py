@@ -8,24 +8,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..config.markers import gate_for
-from ..gates import leaks as leak_gate
-from ..gates.run import disabled_reason, run_gate
+from ..config.markers import budget_for
+from ..gates import leaks
+from ..gates.run import run_gate
 from ..measure.memory import MemoryResult
 from ..measure.sampling import CallSampler, benchmark_iterations, benchmark_sampler
 from ..measure.timing import DISABLED_REASON, benchmark_disabled, run_benchmark
 from ..record import Record
-from ..verdict import baseline
-from ..verdict import noisy_time as noise
-from ..verdict.budget import judge
-from . import memory as memory_gate
-from . import profile as diagnosis
-from . import session as keys
-from .call import conclude
+from ..verdict.decide import GateOutcome
+from . import memory, profile
+from .call import conclude, judged, profile_if_wanted, settle_time
+from .session import PerfgateSession, state
 
 if TYPE_CHECKING:
-    from ..gates import concurrent as concurrent_gate
-    from ..gates import scaling as scaling_gate
+    from ..gates import concurrent, scaling
 
 _BENCHMARK_UNUSED = "Benchmark fixture was not used at all in this test"
 
@@ -38,9 +34,10 @@ class PerfgateFixture:
         self._item = item
         self._benchmark = benchmark
         self._config = item.config
-        self._settings = item.config.stash[keys.SETTINGS]
-        gate = item.stash.get(keys.GATE, None)
-        self._gate = gate or gate_for(self._settings, item.config.stash[keys.TIME_SCALE])
+        self._session = PerfgateSession.of(item.config)
+        self._settings = self._session.settings
+        resolved = state(item).budget
+        self._budget = resolved or budget_for(self._settings, self._session.time_scale)
         self._used = False
 
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -48,7 +45,7 @@ class PerfgateFixture:
         return self._measure(
             lambda: self._benchmark(fn, *args, **kwargs),
             lambda: (fn, args, kwargs),
-            lambda: benchmark_sampler(self._benchmark, fn, args, kwargs, probe=noise.probe_for(self._config)),
+            lambda: benchmark_sampler(self._benchmark, fn, args, kwargs, probe=self._session.probe),
         )
 
     def pedantic(
@@ -84,7 +81,7 @@ class PerfgateFixture:
             ),
             prepare,
             lambda: benchmark_sampler(
-                self._benchmark, fn, args, kwargs, setup=setup, probe=noise.probe_for(self._config)
+                self._benchmark, fn, args, kwargs, setup=setup, probe=self._session.probe
             ),
         )
 
@@ -93,17 +90,25 @@ class PerfgateFixture:
         fn: Callable[..., Any],
         /,
         *args: Any,
-        calls: int = leak_gate.DEFAULT_CALLS,
-        max_growth: str | int = leak_gate.DEFAULT_MAX_GROWTH,
+        calls: int = leaks.DEFAULT_CALLS,
+        max_growth: str | int = leaks.DEFAULT_MAX_GROWTH,
         **kwargs: Any,
     ) -> None:
         """Fail when the memory still held after ``calls`` calls of ``fn(*args, **kwargs)`` grows by more
         than ``max_growth``; the first calls (a tenth, at least one) are warm-up and not counted."""
-        calls, limit = leak_gate.validate(fn, calls, max_growth)
+        calls, limit = leaks.validate(fn, calls, max_growth)
         self._start()
         call = functools.partial(fn, *args, **kwargs)
-        mode = self._settings.mode
-        self._conclude(leak_gate.check(self._item, self._gate, mode, call, calls=calls, max_growth=limit))
+        if self._settings.mode == "off":
+            call()
+            self._conclude(gate=GateOutcome(leaks.KIND, None))
+            return
+        backend, notes = memory.backend_for(self._item, timed=False)
+        attribution = memory.attribution(self._config)
+        outcome = leaks.check(
+            call, calls=calls, max_growth=limit, backend=backend, attribution=attribution, notes=notes
+        )
+        self._conclude(gate=outcome)
 
     def scaling(
         self,
@@ -111,32 +116,30 @@ class PerfgateFixture:
         sizes: Sequence[float],
         make_input: Callable[[Any], Any],
         max_exponent: float,
-    ) -> scaling_gate.ScalingResult:
+    ) -> scaling.ScalingResult:
         """Time ``fn(make_input(n))`` for each n, fit time ∝ n^k; fail when k > ``max_exponent``.
 
         Inputs are made before any timing; each size is timed in loops of several milliseconds,
         the best of several rounds. Returns the sizes, seconds per call, exponent and its interval.
         """
         __tracebackhide__ = True
-        from ..gates import scaling as scaling_gate  # loaded by the tests that use it
+        from ..gates import scaling  # loaded by the tests that use it
 
-        fn, checked, make_input, limit = scaling_gate.check_arguments(fn, sizes, make_input, max_exponent)
+        fn, checked, make_input, limit = scaling.check_arguments(fn, sizes, make_input, max_exponent)
         self._start()
 
-        def once() -> scaling_gate.ScalingResult:
-            scaling_gate.run_once(fn, checked, make_input)
-            return scaling_gate.ScalingResult(sizes=checked, max_exponent=limit)
+        def once() -> scaling.ScalingResult:
+            scaling.run_once(fn, checked, make_input)
+            return scaling.ScalingResult(sizes=checked, max_exponent=limit)
 
-        result, record = run_gate(
-            self._item.nodeid,
-            self._gate,
-            self._settings,
-            scaling_gate.KIND,
-            measure=lambda: scaling_gate.measure(fn, checked, make_input, limit),
+        result, outcome = run_gate(
+            scaling.KIND,
+            measure=lambda: scaling.measure(fn, checked, make_input, limit),
             once=once,
-            skip_reason=disabled_reason(self._config),
+            confirm=self._settings.confirm,
+            skip_reason=self._skip_reason(),
         )
-        self._conclude(record)
+        self._conclude(gate=outcome)
         return result
 
     def concurrent(
@@ -148,42 +151,40 @@ class PerfgateFixture:
         max_slowdown: float = 1.2,
         kind: str = "thread",
         **kwargs: Any,
-    ) -> concurrent_gate.ConcurrentResult:
+    ) -> concurrent.ConcurrentResult:
         """Fail when a call's median time with ``workers`` copies at once exceeds alone x ``max_slowdown``.
 
         ``kind="thread"`` runs the copies in threads, ``kind="process"`` in spawned processes (fn,
         args and kwargs must then be picklable: fn defined at module level in an importable module).
         """
         __tracebackhide__ = True
-        from ..gates import concurrent as concurrent_gate  # loaded by the tests that use it
+        from ..gates import concurrent  # loaded by the tests that use it
 
-        fn, workers, max_slowdown, kind = concurrent_gate.check_arguments(fn, workers, max_slowdown, kind)
+        fn, workers, max_slowdown, kind = concurrent.check_arguments(fn, workers, max_slowdown, kind)
         payload = None
         if kind == "process":
-            payload = concurrent_gate.payload_for_processes(fn, args, kwargs)
+            payload = concurrent.payload_for_processes(fn, args, kwargs)
         self._start()
 
-        def once() -> concurrent_gate.ConcurrentResult:
+        def once() -> concurrent.ConcurrentResult:
             fn(*args, **kwargs)
-            return concurrent_gate.ConcurrentResult(
+            return concurrent.ConcurrentResult(
                 workers=workers,
                 kind=kind,
                 max_slowdown=max_slowdown,
-                cores=concurrent_gate.available_cores(),
+                cores=concurrent.available_cores(),
             )
 
-        result, record = run_gate(
-            self._item.nodeid,
-            self._gate,
-            self._settings,
-            concurrent_gate.KIND,
-            measure=lambda: concurrent_gate.measure(
+        result, outcome = run_gate(
+            concurrent.KIND,
+            measure=lambda: concurrent.measure(
                 fn, args, kwargs, workers=workers, max_slowdown=max_slowdown, kind=kind, payload=payload
             ),
             once=once,
-            skip_reason=disabled_reason(self._config),
+            confirm=self._settings.confirm,
+            skip_reason=self._skip_reason(),
         )
-        self._conclude(record)
+        self._conclude(gate=outcome)
         return result
 
     def compare(
@@ -202,11 +203,10 @@ class PerfgateFixture:
         ``max_memory_ratio`` times baseline's memory (0.7: 30% less). The speedup and its 95% interval
         are in ``perfgate.measurement.extra["compare"]``.
         """
-        from ..gates import compare as comparing  # loaded by the tests that use it
+        from ..gates import compare  # loaded by the tests that use it
 
-        speedup, memory_ratio = comparing.validate(candidate, baseline, min_speedup, max_memory_ratio)
+        speedup, memory_ratio = compare.validate(candidate, baseline, min_speedup, max_memory_ratio)
         self._start()
-        nodeid = self._item.nodeid
 
         def call_candidate() -> Any:
             return candidate(*args, **kwargs)
@@ -214,36 +214,27 @@ class PerfgateFixture:
         def call_baseline() -> Any:
             return baseline(*args, **kwargs)
 
-        if self._settings.mode == "off":
+        reason = self._skip_reason()
+        if reason is not None:
             result = call_candidate()
-            self._conclude(judge(nodeid, self._gate, timing=None, memory=None, mode="off"))
+            self._conclude(time_reason=reason, memory_reason=reason)
             return result
-        if benchmark_disabled(self._config):
-            result = call_candidate()
-            reason = DISABLED_REASON
-            self._conclude(
-                judge(nodeid, self._gate, timing=None, time_reason=reason, memory=None, memory_reason=reason)
-            )
-            return result
-        result, comparison = comparing.run(
+        result, comparison = compare.run(
             call_candidate,
             call_baseline,
             min_speedup=speedup,
             max_memory_ratio=memory_ratio,
-            memory_backend=memory_gate.backend_for(self._item)[0],
-            policy=noise.policy_for(self._config),
+            memory_backend=memory.backend_for(self._item)[0],
+            policy=self._session.policy(),
         )
-        memory = comparison.memory[0] if comparison.memory else None
-        record = judge(
-            nodeid, self._gate, timing=comparison.timing(), memory=memory, mode=self._settings.mode
-        )
-        self._conclude(comparing.apply(comparison, record, self._settings.mode))
+        peak = comparison.memory[0] if comparison.memory else None
+        self._conclude(timing=comparison.timing(), memory=peak, compare=comparison.verdict_figures())
         return result
 
     @property
     def measurement(self) -> Record:
         """The figures and verdict of the measured call (after it)."""
-        record = self._item.stash.get(keys.RECORD, None)
+        record = state(self._item).record
         if record is None:
             raise RuntimeError("perfgate.measurement is available after perfgate(...) has run")
         return record
@@ -253,10 +244,16 @@ class PerfgateFixture:
             raise RuntimeError("perfgate measures one call per test; it was already used in this test")
         self._used = True
 
+    def _skip_reason(self) -> str | None:
+        """Why nothing is measured in this run (mode off, ``--benchmark-disable``), or None."""
+        if self._settings.mode == "off":
+            return "perfgate mode is off"
+        return DISABLED_REASON if benchmark_disabled(self._config) else None
+
     def _measure(
         self,
         drive: Callable[[], Any],
-        prepare: diagnosis.Prepare,
+        prepare: profile.Prepare,
         sampler: Callable[[], CallSampler | None],
     ) -> Any:
         """Time through ``drive``; ``prepare`` gives (fn, args, kwargs) for each call beyond the rounds,
@@ -269,52 +266,34 @@ class PerfgateFixture:
         self._start()
         if self._settings.mode == "off":
             result = one_call()()
-            self._conclude(judge(self._item.nodeid, self._gate, timing=None, memory=None, mode="off"))
+            self._conclude()
             return result
-        deadline = noise.deadline_for(self._config)  # one for the rounds and all that follows them
-        watch = noise.watch_for(self._config)
+        deadline = self._session.deadline()  # one for the rounds and all that follows them
+        watch = self._session.watch()
         watch.start()
         result, timing, time_reason = run_benchmark(self._benchmark, self._config, drive, deadline)
         span = watch.stop()
-        decision = None
-        if timing is not None:
-            decision = noise.settle_for(
-                self._config,
-                self._item.nodeid,
-                self._gate,
-                timing,
-                span,
-                sampler(),
-                iterations=benchmark_iterations(self._benchmark),
-                deadline=deadline,
-            )
-            timing = decision.timing
-        memory: MemoryResult | None = None
-        memory_reason = time_reason
-        if timing is not None and self._gate.memory is not None:
-            memory = memory_gate.measure_call(self._item, self._gate.memory, one_call())
-        record = judge(
-            self._item.nodeid,
-            self._gate,
-            timing=timing,
-            time_reason=time_reason,
-            memory=memory,
-            memory_reason=memory_reason,
-            mode=self._settings.mode,
-            notes=list(memory.notes) if memory is not None else None,
+        if timing is None:
+            self._conclude(time_reason=time_reason, memory_reason=time_reason)
+            return result
+        iterations = benchmark_iterations(self._benchmark)
+        decision = settle_time(
+            self._item, self._budget, timing, span, sampler(), iterations=iterations, deadline=deadline
         )
-        if decision is not None:
-            record = decision.apply(record)
-        record = memory_gate.with_allocations(record, memory)
-        record = diagnosis.profile_fixture_call(self._item, record, prepare)
-        self._conclude(record)
+        peak: MemoryResult | None = None
+        if self._budget.memory is not None:
+            peak = memory.measure_call(self._item, self._budget.memory, one_call())
+        take = functools.partial(profile.fixture_call, self._item, prepare)
+        self._conclude(
+            settled=decision,
+            memory=peak,
+            notes=list(peak.notes) if peak is not None else [],
+            **profile_if_wanted(self._item, self._budget, decision.timing, take),
+        )
         return result
 
-    def _conclude(self, record: Record) -> None:
-        record = baseline.review(self._config, record, self._settings.mode)
-        self._item.stash[keys.RECORD] = record
-        memory_gate.report_allocations(self._item, record)
-        conclude(record)
+    def _conclude(self, **values: Any) -> None:
+        conclude(judged(self._item, self._budget, **values))
 
 
 @pytest.fixture

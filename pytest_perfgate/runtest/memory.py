@@ -1,9 +1,5 @@
-"""Memory around a test: the backend that measures it, its peak, and the allocation sites of a failure.
-
-The session's backend is resolved once (``auto`` -> memray where installed, else tracemalloc). A test
-that pytest-memray already traces (its ``limit_memory``/``limit_leaks`` markers or ``--memray``) is
-measured with tracemalloc instead, with a note: two memray trackers cannot run at once.
-"""
+"""Memory around a test: the backend that measures it (tracemalloc where pytest-memray already traces the
+test), its peak, and the allocation sites of a failure."""
 
 from __future__ import annotations
 
@@ -14,27 +10,17 @@ from typing import Any
 
 import pytest
 
-from ..config.settings import Settings
 from ..measure import memory
 from ..measure.memory import AllocationSite, Attribution, MemoryResult, Peak
 from ..quantities import format_memory
 from ..record import FAIL, WARN, Record
-from . import session as keys
+from .session import PerfgateSession
 
 #: pytest-memray's markers; each makes it trace the test's call.
 PYTEST_MEMRAY_MARKERS = ("limit_memory", "limit_leaks", "limit_leaked_objects")
 #: The name pytest-memray registers its plugin object under.
 PYTEST_MEMRAY_PLUGIN = "memray_manager"
 SECTION = "perfgate allocations"
-
-
-def session_backend(settings: Settings) -> str:
-    """The backend the session measures with; a usage error naming the setting's source if unusable."""
-    try:
-        return memory.resolve_backend(settings.memory_backend)
-    except ValueError as error:
-        source = settings.sources.get("memory_backend", "memory_backend")
-        raise pytest.UsageError(f"perfgate: {source}: {error}") from None
 
 
 def _ini_flag(config: pytest.Config, name: str) -> bool:
@@ -65,7 +51,7 @@ def pytest_memray_reason(item: pytest.Item) -> str | None:
 
 def header(config: pytest.Config) -> str:
     """The backend for the report header, e.g. ``memray`` or ``tracemalloc (--memray)``."""
-    backend = config.stash[keys.MEMORY_BACKEND]
+    backend = PerfgateSession.of(config).memory_backend
     if backend == memory.MEMRAY and memray_traces_all(config):
         return f"{memory.TRACEMALLOC} (--memray)"
     return backend
@@ -86,7 +72,7 @@ def pytest_memray_notes(item: pytest.Item, *, timed: bool = True, substituted: b
 
 def backend_for(item: pytest.Item, *, timed: bool = True) -> tuple[str, list[str]]:
     """The backend this test is measured with, and notes for its record (``timed``: it has times)."""
-    backend = item.config.stash.get(keys.MEMORY_BACKEND, None) or memory.resolve_backend(memory.AUTO)
+    backend = PerfgateSession.of(item.config).memory_backend
     if pytest_memray_reason(item) is None:
         return backend, []
     substituted = backend == memory.MEMRAY
@@ -125,20 +111,6 @@ def traced_body(item: pytest.Item, budget: int | None) -> Iterator[Peak]:
             "(memray does; or measure with the perfgate fixture)"
         )
     peak.result = replace(result, notes=(*notes, *peak.notes, *result.notes))
-
-
-def with_allocations(record: Record, result: MemoryResult | None) -> Record:
-    """The record with the sites of an over-budget peak, the largest also named in its message."""
-    if result is None or not result.sites or record.memory is None:
-        return record
-    ratio = record.memory.ratio
-    if ratio is None or ratio <= 1:
-        return record
-    top = result.sites[0]
-    message = record.message
-    if message:
-        message += f"; largest allocation site {top.location} ({format_memory(top.bytes)})"
-    return replace(record, allocations=[site.to_dict() for site in result.sites], message=message)
 
 
 def sites_text(sites: Sequence[AllocationSite | dict[str, Any]], heading: str) -> str:

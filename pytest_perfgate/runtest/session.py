@@ -1,40 +1,205 @@
-"""Where perfgate keeps its state: ``config.stash`` for the session, ``item.stash`` per test."""
+"""perfgate's state: one :class:`PerfgateSession` under one key of ``config.stash``, created in
+``pytest_configure`` with every plugin object it registers, and one :class:`TestState` per test."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from ..config import timescale
 from ..config.settings import Settings
-from ..config.targets import Gate
+from ..config.targets import ResolvedBudget
+from ..config.unmatched import UnmatchedPatterns
+from ..measure.deadline import Deadline
 from ..record import Record
 
 if TYPE_CHECKING:
-    from ..measure.contention import ReferenceProbe
+    from ..history.check import HistoryCheck
+    from ..measure.contention import ReferenceProbe, Watch
     from ..verdict.baseline import Baseline
+    from ..verdict.noisy_time import Policy
 
-#: The validated settings, read once in pytest_configure.
-SETTINGS = pytest.StashKey[Settings]()
-#: The factor applied to every time budget (scale x reference machine factor).
-TIME_SCALE = pytest.StashKey[float]()
-#: A performance test's resolved budget, set at collection.
-GATE = pytest.StashKey[Gate]()
-#: The record of the test's measurement, set by whatever measured it, written out after the call.
-RECORD = pytest.StashKey[Record]()
-#: The memory backend the session measures with (``auto`` resolved), set in pytest_configure.
-MEMORY_BACKEND = pytest.StashKey[str]()
-#: The text of the ``perfgate profile`` report section (a profile, or why there is none).
-PROFILE_SECTION = pytest.StashKey[str]()
-#: Messages about ``[tool.perfgate.tests]`` patterns that matched no collected test.
-UNMATCHED_PATTERNS = pytest.StashKey[list[str]]()
-#: Run-level warnings every report shows (e.g. "times taken while other tests ran"), on the controller.
-RUN_WARNINGS = pytest.StashKey[list[str]]()
-#: Benchmarks the xdist workers measured and sent to the controller's pytest-benchmark session.
-SHIPPED_BENCHMARKS = pytest.StashKey[int]()
-#: The reference probe of this process (its baseline is taken at the first measurement).
-PROBE: pytest.StashKey[ReferenceProbe] = pytest.StashKey()
-#: This machine's score, measured at configure time when ``reference_score`` is set.
-MACHINE_SCORE = pytest.StashKey[float]()
-#: The report given with ``--perfgate-baseline``.
-BASELINE: pytest.StashKey[Baseline] = pytest.StashKey()
+
+@dataclass
+class PerfgateSession:
+    """What the whole run shares: the settings, the time scale, the memory backend, the reference probe,
+    the baseline, the run's warnings, and the plugin objects registered for it."""
+
+    settings: Settings
+    time_scale: float
+    memory_backend: str
+    #: This machine's score, measured at configure time when ``reference_score`` is set.
+    machine_score: float | None = None
+    #: The report given with ``--perfgate-baseline``.
+    baseline: Baseline | None = None
+    #: Run-level warnings every report shows (e.g. "times taken while other tests ran").
+    run_warnings: list[str] = field(default_factory=list)
+    #: Benchmarks the xdist workers measured and sent to the controller's pytest-benchmark session.
+    shipped_benchmarks: int = 0
+    unmatched: UnmatchedPatterns | None = None
+    history_check: HistoryCheck | None = None
+    #: The plugin objects registered for this session, by name, unregistered at its end.
+    plugins: dict[str, object] = field(default_factory=dict)
+    _probe: ReferenceProbe | None = None
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> PerfgateSession:
+        """The session perfgate's ``pytest_configure`` made."""
+        return config.stash[SESSION]
+
+    @property
+    def unmatched_patterns(self) -> list[str]:
+        """Messages about ``[tool.perfgate.tests]`` patterns that matched no collected test."""
+        found = None if self.unmatched is None else self.unmatched.messages
+        return list(found or [])
+
+    @property
+    def probe(self) -> ReferenceProbe:
+        """This process's reference probe (its baseline is taken at first use)."""
+        if self._probe is None:
+            from ..measure.contention import ReferenceProbe
+
+            self._probe = ReferenceProbe()
+        return self._probe
+
+    def watch(self) -> Watch:
+        """A watch on the machine for one measurement (run-queue wait, reference probe)."""
+        from ..measure.contention import Watch
+
+        return Watch(self.probe)
+
+    def deadline(self) -> Deadline:
+        """The deadline of one test's time verdict: ``--perfgate-max-time`` from now."""
+        return Deadline(self.settings.max_time)
+
+    def policy(self) -> Policy:
+        from ..verdict.noisy_time import Policy
+
+        return Policy(confirm=self.settings.confirm, max_time=self.settings.max_time)
+
+    def time_limit(self, nodeid: str, budget: ResolvedBudget) -> float | None:
+        """The tightest time the test's statistic must stay under: its budget or its baseline's limit."""
+        limits = [budget.time, None if self.baseline is None else self.baseline.limit(nodeid, budget.stat)]
+        return min((value for value in limits if value is not None), default=None)
+
+    def register(self, config: pytest.Config, plugin: object, name: str) -> None:
+        config.pluginmanager.register(plugin, name)
+        self.plugins[name] = plugin
+
+    def unregister(self, config: pytest.Config) -> None:
+        for plugin in reversed(list(self.plugins.values())):
+            if config.pluginmanager.is_registered(plugin):
+                config.pluginmanager.unregister(plugin)
+        self.plugins.clear()
+
+
+@dataclass
+class TestState:
+    """One performance test's state: its budget, its record, its ``perfgate profile`` section."""
+
+    __test__ = False  # not a test class, despite the name
+
+    budget: ResolvedBudget | None = None
+    record: Record | None = None
+    profile_section: str | None = None
+
+
+SESSION = pytest.StashKey[PerfgateSession]()
+TEST = pytest.StashKey[TestState]()
+
+
+def state(item: pytest.Item) -> TestState:
+    """The test's state (made empty on first use)."""
+    return item.stash.setdefault(TEST, TestState())
+
+
+def budget_of(item: pytest.Item) -> ResolvedBudget | None:
+    """The test's resolved budget (marker or pattern), None when it has neither."""
+    found = item.stash.get(TEST, None)
+    return None if found is None else found.budget
+
+
+def start_session(config: pytest.Config, settings: Settings) -> PerfgateSession:
+    """Make the session, put it in ``config.stash``, and register its plugin objects."""
+    scale, score = timescale.time_scale(settings)
+    session = PerfgateSession(settings, scale, _memory_backend(settings), score)
+    session.baseline = _baseline(config, settings)
+    config.stash[SESSION] = session
+    session.unmatched = UnmatchedPatterns(settings)
+    session.register(config, session.unmatched, "perfgate-unmatched-patterns")
+    if not hasattr(config, "workerinput"):
+        _register_reports(config, session)
+    if config.getoption("perfgate_history_check", False):
+        _register_history_check(config, session)
+    if config.pluginmanager.hasplugin("xdist"):
+        _register_xdist(config, session)
+    return session
+
+
+def stop_session(config: pytest.Config) -> None:
+    """Unregister the session's plugin objects (``pytest_unconfigure``)."""
+    session = config.stash.get(SESSION, None)
+    if session is not None:
+        session.unregister(config)
+
+
+def _memory_backend(settings: Settings) -> str:
+    """The backend the session measures with; a usage error naming the setting's source if unusable."""
+    from ..measure.memory import resolve_backend
+
+    try:
+        return resolve_backend(settings.memory_backend)
+    except ValueError as error:
+        source = settings.sources.get("memory_backend", "memory_backend")
+        raise pytest.UsageError(f"perfgate: {source}: {error}") from None
+
+
+def _baseline(config: pytest.Config, settings: Settings) -> Baseline | None:
+    """``--perfgate-baseline``, read now; a bad file is a usage error."""
+    path = config.getoption("perfgate_baseline", None)
+    if not path:
+        return None
+    from ..reports.reader import ReportError
+    from ..verdict.baseline import load
+
+    try:
+        return load(path, settings.max_regression)
+    except ReportError as error:
+        raise pytest.UsageError(f"perfgate: --perfgate-baseline: {error}") from None
+
+
+def _register_reports(config: pytest.Config, session: PerfgateSession) -> None:
+    from ..reports.collector import PerfgateReports
+
+    reports = PerfgateReports(config, session.settings)
+    session.register(config, reports, "perfgate-reports")
+    if config.getoption("perfgate_history", None) is not None:
+        from ..history.recorder import HistoryRecorder, store_location
+
+        recorder = HistoryRecorder(config, reports, store_location(config))
+        session.register(config, recorder, "perfgate-history-recorder")
+
+
+def _register_history_check(config: pytest.Config, session: PerfgateSession) -> None:
+    from ..history.check import HistoryCheck
+    from ..history.store import resolve_location
+
+    location = resolve_location(
+        config.getoption("perfgate_history", None),
+        Path(config.rootpath),
+        Path(config.invocation_params.dir),
+    )
+    session.history_check = HistoryCheck(session.settings, location, Path(config.rootpath))
+    session.register(config, session.history_check, "perfgate-history-check")
+
+
+def _register_xdist(config: pytest.Config, session: PerfgateSession) -> None:
+    from ..xdist import hooks
+
+    if hasattr(config, "workerinput"):
+        session.register(config, hooks.WorkerHooks(config), "perfgate-xdist-worker")
+    elif hooks.distributing(config):
+        session.register(config, hooks.ControllerHooks(config), "perfgate-xdist-controller")

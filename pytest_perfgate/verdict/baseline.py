@@ -4,15 +4,12 @@ rule of :mod:`.regression` (as ``perfgate compare``); a test missing from the ba
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from ..quantities import format_time
-from ..record import FAIL, NOT_MEASURED, WARN, Record
-from ..runtest import session as keys
+from ..record import TimeFigures
 from .regression import INCOMPARABLE, REGRESSED, Figures, Regression, judge
 
 if TYPE_CHECKING:
@@ -45,25 +42,6 @@ def load(path: str | Path, max_regression: float = 0.10) -> Baseline:
     return Baseline.of(read_report(path), str(path), max_regression)
 
 
-def configure(config: pytest.Config, max_regression: float) -> None:
-    """Load ``--perfgate-baseline`` into ``config.stash``; a bad file is a usage error."""
-    path = config.getoption("perfgate_baseline", None)
-    if not path:
-        return
-    from ..reports.reader import ReportError
-
-    try:
-        config.stash[keys.BASELINE] = load(path, max_regression)
-    except ReportError as error:
-        raise pytest.UsageError(f"perfgate: --perfgate-baseline: {error}") from None
-
-
-def limit_for(config: pytest.Config, nodeid: str, stat: str) -> float | None:
-    """The baseline's limit on the test's statistic, when a baseline holds the test."""
-    baseline = config.stash.get(keys.BASELINE, None)
-    return None if baseline is None else baseline.limit(nodeid, stat)
-
-
 def _phrase(result: Regression) -> str:
     assert result.new_s is not None and result.old_s is not None and result.ratio is not None
     return (
@@ -72,25 +50,18 @@ def _phrase(result: Regression) -> str:
     )
 
 
-def review(config: pytest.Config, record: Record, mode: str) -> Record:
-    """The record with its comparison against the baseline; a regression fails it (or warns)."""
-    baseline = config.stash.get(keys.BASELINE, None)
-    if baseline is None or mode == "off" or record.verdict == NOT_MEASURED or record.time is None:
-        return record
-    if record.nodeid not in baseline.tests:
-        return replace(record, baseline={"status": "new"}, notes=[*record.notes, "new since the baseline"])
-    old = baseline.tests[record.nodeid]
-    result = judge(old, Figures.of(record), baseline.max_regression, record.time.stat)
+def review(
+    baseline: Baseline, nodeid: str, time: TimeFigures, contention: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], str | None, str | None]:
+    """The test's comparison with the baseline: its ``baseline`` entry, a note, and the phrase of a
+    regression (None when it did not regress)."""
+    if nodeid not in baseline.tests:
+        return {"status": "new"}, "new since the baseline", None
+    old = baseline.tests[nodeid]
+    result = judge(old, Figures.of_time(time, contention), baseline.max_regression, time.stat)
     entry: dict[str, Any] = {**result.to_dict(), "path": baseline.path}
     if old is None:
         entry["reason"] = "the baseline has no time for this test"
     elif result.status == INCOMPARABLE:
         entry["reason"] = f"the baseline has no {result.stat} for this test"
-    if result.status != REGRESSED:
-        return replace(record, baseline=entry)
-    phrase = _phrase(result)
-    label = record.target or "baseline"
-    message = f"{record.message}; {phrase}" if record.message else f"perfgate: {label}: {phrase}"
-    verdict = record.verdict if record.verdict == FAIL else (FAIL if mode == "enforce" else WARN)
-    reason = record.reason if record.verdict == FAIL else "regressed against the baseline"
-    return replace(record, baseline=entry, verdict=verdict, message=message, reason=reason)
+    return entry, None, _phrase(result) if result.status == REGRESSED else None

@@ -1,47 +1,23 @@
-"""Deciding a time verdict on noisy rounds: confidence, more rounds, confirmation, contention.
-
-The verdict asks the measurement for more rounds through a :class:`~.measure.sampling.Sampler`:
-
-1. Contention. Every batch of rounds carries a :class:`~.measure.contention.Span` saying how long
-   other processes kept it from a CPU (the run-queue wait where the kernel reports it, else the load
-   the reference probe sees). Above :data:`CONTENDED`, rounds are judged with that time taken out
-   (per round: wall minus wait, never below the round's CPU time). pytest-benchmark's rounds have no
-   per-round figures, only their batch's total wait: taken on a busy machine and not clearly within
-   the limit as they stand, they get the total wait taken off the slowest rounds (:func:`level_off`);
-   if that leaves them clearly within 80% of the limit they are judged so, otherwise they are set
-   aside and measured again here, round by round. A slower CPU (a busy host), which the probe sees but
-   the scheduler does not, is not divided out: an attempt over the limit on a slow CPU is set aside,
-   and the verdict waits for the CPU to speed up and measures again, while ``max_time`` lasts.
-2. Confidence. While the 95% interval of the statistic (see :mod:`.measure.intervals`) holds the limit,
-   more rounds are taken (doubling, within ``max_time`` per test). If it still holds it, the verdict is
-   decided on the point estimate and marked marginal.
-3. Confirmation. An attempt over the limit is followed by a fresh one (``confirm`` times). The test
-   fails only if every attempt is over: a transient slowdown must strike every attempt to fail a test
-   (false fails fall from p to about p^(confirm+1)), while a real regression is over in every attempt
-   and still fails; a regression just at the limit, over in only some attempts, may pass (a miss).
-"""
+"""The time verdict on noisy rounds: more rounds while the interval holds the limit, a fresh attempt to
+confirm a breach, and rounds slowed by other processes set aside or measured again."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
-from ..config.targets import Gate
-from ..measure.contention import CONTENDED, PROBES_PER_END, Probe, ReferenceProbe, Span, Watch
+from ..measure.contention import CONTENDED, PROBES_PER_END, Probe
+from ..measure.correction import corrected_rounds
 from ..measure.deadline import Deadline
 from ..measure.sampling import Batch, Sampler
 from ..measure.timing import Timing
 from ..quantities import format_time
-from ..record import FAIL, Record
-from ..runtest import session as keys
 from ..stats.intervals import Interval, contains, has_interval, interval, is_finite, rounds_to_bound
 from ..stats.summary import statistic
-from . import baseline
+from .confirm import confirmed, more_rounds
 
 #: A fresh attempt starts with about this many seconds of rounds, and at least this many rounds.
 FRESH_S = 0.25
@@ -53,56 +29,6 @@ LEVELLED_MARGIN = 0.8
 #: probing it every POLL_S seconds.
 SLOW_WAIT_S = 5.0
 POLL_S = 0.25
-
-
-def level_off(rounds: Sequence[float], excess: float) -> list[float]:
-    """Take ``excess`` seconds (per call) out of the slowest rounds, levelling them down from the top.
-
-    Used where the time other processes took is known only in total: a round that waited for a CPU
-    is one of the slow ones, so the total comes off the top. A wait spread over every round (long
-    rounds, each slowed alike) levels them all, which is dividing by the factor.
-    """
-    if excess <= 0 or not rounds:
-        return list(rounds)
-    ordered = sorted(rounds, reverse=True)
-    total = 0.0
-    level = 0.0
-    for count, value in enumerate(ordered, start=1):
-        total += value
-        following = ordered[count] if count < len(ordered) else 0.0
-        if total - count * following >= excess:
-            level = (total - excess) / count
-            break
-    level = max(level, ordered[-1] * 1e-3)
-    return [min(value, level) for value in rounds]
-
-
-def corrected_rounds(batch: Batch) -> tuple[list[float], bool]:
-    """The batch's rounds with other processes' time taken out, and whether it was contended.
-
-    Per round, its wall time less the time it waited for a CPU: measured where the kernel reports it,
-    else implied by the probes (CPU time x (load - 1)); never below its CPU time. With totals only
-    (pytest-benchmark's rounds), the total wait is taken off the slowest rounds (:func:`level_off`).
-
-    A slower CPU is not corrected: a pure-Python probe and a workload feel a busy host differently
-    (caches, memory bandwidth), and dividing by the probe could hide a real regression. Instead the
-    verdict waits for the CPU's speed to come back before a confirmation (see :func:`settle`).
-    """
-    span = batch.span
-    walls = list(batch.wall)
-    if span.factor <= CONTENDED:
-        return walls, False
-    waits: list[float] | None = list(batch.wait) if batch.wait is not None else None
-    if waits is None and batch.cpu is not None:
-        waits = [cpu * (span.factor - 1) for cpu in batch.cpu]
-    if waits is not None:
-        cpus = batch.cpu if batch.cpu is not None else [0.0] * len(walls)
-        rounds = zip(walls, waits, cpus, strict=True)
-        return [max(wall - wait, min(cpu, wall), wall * 1e-3) for wall, wait, cpu in rounds], True
-    rounds_s = sum(walls) * batch.iterations
-    share = min(1.0, rounds_s / span.wall_s) if span.wall_s > 0 else 1.0
-    waited = span.waited_s if span.waited_s is not None else span.wall_s * (1 - 1 / span.factor)
-    return level_off(walls, waited * share / batch.iterations), True
 
 
 @dataclass
@@ -226,33 +152,6 @@ class Decision:
             "waited_s": round(self.waited_s, 3),
         }
 
-    def apply(self, record: Record) -> Record:
-        """The record with the interval, marginal flag, attempts, contention and notes filled in."""
-        if record.time is None:
-            return record
-        low, high = self.interval if self.interval is not None else (None, None)
-        message = record.message
-        if record.verdict == FAIL and record.time.ratio is not None and record.time.ratio > 1:
-            counted = self.counted
-            if len(counted) > 1:
-                values = ", ".join(format_time(attempt.value) for attempt in counted)
-                message += f"; over in all {len(counted)} measurements ({values})"
-            if self.marginal:
-                message += " [marginal]"
-        corrected = bool(self.counted) and self.counted[-1].corrected
-        time = replace(
-            record.time, ci_low=low, ci_high=high, raw_value_s=self.raw_value_s, corrected=corrected
-        )
-        return replace(
-            record,
-            message=message,
-            marginal=self.marginal,
-            time=time,
-            attempts=[attempt.to_dict() for attempt in self.attempts],
-            contention=self.contention,
-            notes=[*record.notes, *self.notes],
-        )
-
 
 def _per_round_s(attempt: Attempt) -> float:
     """Seconds one more round is expected to take (the latest batch's pace)."""
@@ -282,14 +181,17 @@ def clear_cut(attempt: Attempt, limit: float) -> bool:
 
 def _extend(attempt: Attempt, limit: float, sampler: Sampler, deadline: Deadline) -> None:
     """Take more rounds (doubling) while the interval holds the limit and they end before the deadline."""
-    while True:
+
+    def in_doubt() -> bool:
         bounds = attempt.interval
-        if bounds is None or not contains(bounds, limit) or clear_cut(attempt, limit):
-            return
-        rounds = min(max(len(attempt.judged), 1), deadline.fits(_per_round_s(attempt)))
-        if rounds < 1:
-            return
-        attempt.add(sampler.take(rounds))
+        return bounds is not None and contains(bounds, limit) and not clear_cut(attempt, limit)
+
+    more_rounds(
+        in_doubt,
+        lambda: len(attempt.judged),
+        lambda: deadline.fits(_per_round_s(attempt)),
+        lambda rounds: attempt.add(sampler.take(rounds)),
+    )
 
 
 def _rounds_for(first: Batch) -> int:
@@ -396,31 +298,40 @@ class _Settling:
 
     def run(self, current: Attempt) -> None:
         """Take more rounds where the interval holds the limit; confirm an over-limit attempt."""
-        confirmations = self.policy.confirm
-        while True:
-            if self.limit is not None and self.sampler is not None:
-                _extend(current, self.limit, self.sampler, self.deadline)
-            self.attempts.append(current)
-            if not current.over(self.limit) or self.sampler is None:
-                return
-            slow = max(batch.span.speed for batch in current.batches)
-            if self.probe is not None and slow > 1.0 and self.deadline.remaining() > self.fresh_s:
-                # Over the limit on a slow CPU: set aside, wait for the CPU, and measure again.
-                current.set_aside = f"slow CPU ({slow:.2f}x slower than the session's fastest)"
-                self.waited_s += _await_speed(self.probe, self.policy, self.deadline, self.fresh_s)
-            elif confirmations < 1:
-                return
-            else:
-                confirmations -= 1
-            fresh = self.fresh()
-            if fresh is None:
-                current.set_aside = ""  # no time for another: this attempt counts after all
-                self.notes.append(
-                    f"not confirmed: --perfgate-max-time ({self.deadline.max_time:g} s) was spent "
-                    "before a fresh measurement"
-                )
-                return
-            current = fresh
+        sampler, limit = self.sampler, self.limit
+
+        def extend(attempt: Attempt) -> None:
+            if limit is not None and sampler is not None:
+                _extend(attempt, limit, sampler, self.deadline)
+
+        self.attempts += confirmed(
+            current,
+            over=lambda attempt: attempt.over(limit) and sampler is not None,
+            fresh=self.confirmation,
+            times=self.policy.confirm,
+            extend=extend,
+            retry=self.set_aside_if_slow,
+        )
+
+    def set_aside_if_slow(self, current: Attempt) -> bool:
+        """Over the limit on a slow CPU: set it aside and wait for the CPU (no confirmation spent)."""
+        slow = max(batch.span.speed for batch in current.batches)
+        if self.probe is None or slow <= 1.0 or self.deadline.remaining() <= self.fresh_s:
+            return False
+        current.set_aside = f"slow CPU ({slow:.2f}x slower than the session's fastest)"
+        self.waited_s += _await_speed(self.probe, self.policy, self.deadline, self.fresh_s)
+        return True
+
+    def confirmation(self, current: Attempt) -> Attempt | None:
+        """A fresh attempt after ``current``; None (``current`` then counts) when no time is left."""
+        fresh = self.fresh()
+        if fresh is None:
+            current.set_aside = ""
+            self.notes.append(
+                f"not confirmed: --perfgate-max-time ({self.deadline.max_time:g} s) was spent "
+                "before a fresh measurement"
+            )
+        return fresh
 
     def decision(self) -> Decision:
         """The decision on the last attempt, with notes on how it was arrived at."""
@@ -503,76 +414,3 @@ def _interval_text(bounds: Interval | None) -> str:
     low_text = "-inf" if low is None else format_time(low)
     high_text = "inf" if high is None else format_time(high)
     return f"[{low_text}, {high_text}]"
-
-
-# --- the session's side: settings, the probe, the tightest limit -------------------------------------
-
-
-def probe_for(config: pytest.Config) -> ReferenceProbe:
-    """This process's reference probe (one per session; its baseline is taken at first use)."""
-    probe = config.stash.get(keys.PROBE, None)
-    if probe is None:
-        probe = config.stash[keys.PROBE] = ReferenceProbe()
-    return probe
-
-
-def deadline_for(config: pytest.Config) -> Deadline:
-    """The deadline of one test's time verdict: ``--perfgate-max-time`` from now."""
-    return Deadline(config.stash[keys.SETTINGS].max_time)
-
-
-def policy_for(config: pytest.Config) -> Policy:
-    settings = config.stash[keys.SETTINGS]
-    return Policy(confirm=settings.confirm, max_time=settings.max_time)
-
-
-def watch_for(config: pytest.Config) -> Watch:
-    """A watch on the machine for one measurement (run-queue wait, reference probe)."""
-    return Watch(probe_for(config))
-
-
-def limit_for(config: pytest.Config, nodeid: str, gate: Gate) -> float | None:
-    """The tightest time the test's statistic must stay under: its budget or its baseline's limit."""
-    limits = [
-        value for value in (gate.time, baseline.limit_for(config, nodeid, gate.stat)) if value is not None
-    ]
-    return min(limits, default=None)
-
-
-def settle_for(
-    config: pytest.Config,
-    nodeid: str,
-    gate: Gate,
-    timing: Timing,
-    span: Span,
-    sampler: Sampler | None,
-    iterations: int = 1,
-    whole: bool = False,
-    deadline: Deadline | None = None,
-) -> Decision:
-    """Settle the time verdict of rounds pytest-benchmark (or a test body) measured during ``span``,
-    within ``deadline`` (the one made before those rounds: see :func:`deadline_for`)."""
-    first = first_batch(timing, span, iterations, whole)
-    limit = limit_for(config, nodeid, gate)
-    policy = policy_for(config)
-    decision = settle(first, gate.stat, limit, sampler, policy, probe_for(config), deadline)
-    # the CPU share of the first rounds' span stands for the rounds judged (same code, same calls)
-    return replace(decision, timing=replace(decision.timing, cpu_share=timing.cpu_share))
-
-
-def first_batch(timing: Timing, span: Span, iterations: int = 1, whole: bool = False) -> Batch:
-    """The rounds pytest-benchmark (or a test body) measured during ``span``, as the first batch.
-
-    ``whole``: the span is the one round (a test body), so its wait and CPU time are the round's.
-    """
-    single = whole and len(timing.data) == 1
-    return Batch(
-        wall=list(timing.data),
-        span=span,
-        source=timing.method,
-        elapsed_s=span.wall_s,
-        traced=timing.traced,
-        iterations=iterations,
-        wait=[span.waited_s] if single and span.waited_s is not None else None,
-        cpu=[span.cpu_s] if single and span.cpu_s is not None else None,
-    )

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..record import Record
+from ..record import Record, TimeFigures
 from ..stats.ranks import p_greater, smallest_p
 from ..stats.summary import statistic
 
@@ -38,11 +38,15 @@ class Figures:
     @classmethod
     def of(cls, record: Record | None) -> Figures | None:
         """The figures the record's time verdict was decided on (None when it has no time)."""
-        time = None if record is None else record.time
-        if record is None or time is None:
+        if record is None or record.time is None:
             return None
-        contention = record.contention or {}
-        corrected = "corrected for contention" in time.method or contention.get("action") == "corrected"
+        return cls.of_time(record.time, record.contention)
+
+    @classmethod
+    def of_time(cls, time: TimeFigures, contention: Mapping[str, Any] | None) -> Figures:
+        """The figures of a record's time (and its contention, which says whether they were corrected)."""
+        action = (contention or {}).get("action")
+        corrected = "corrected for contention" in time.method or action == "corrected"
         summary = {"min": time.min, "median": time.median, "mean": time.mean, "max": time.max}
         return cls(time.stat, time.value_s, tuple(time.data), summary, corrected)
 

@@ -31,7 +31,7 @@ from xdist.workermanage import WorkerController
 from ..measure.timing import benchmark_disabled
 from ..record import NOT_MEASURED, Record
 from ..reports.benchmark import ShippedBenchmark, shipped
-from ..runtest import session as keys
+from ..runtest.session import PerfgateSession, budget_of
 
 #: The test report attribute that carries a worker's ``{nodeid: target}`` of performance tests.
 PERFORMANCE_TESTS = "perfgate_performance_tests"
@@ -44,7 +44,7 @@ CRASHED = "worker crashed"
 
 def is_performance_test(item: pytest.Item) -> bool:
     """A test perfgate measures: it has a budget (marker or pattern) or uses the ``perfgate`` fixture."""
-    return keys.GATE in item.stash or "perfgate" in getattr(item, "fixturenames", ())
+    return budget_of(item) is not None or "perfgate" in getattr(item, "fixturenames", ())
 
 
 def distributing(config: pytest.Config) -> bool:
@@ -54,14 +54,6 @@ def distributing(config: pytest.Config) -> bool:
         and bool(config.getoption("tx", None))
         and not config.getoption("collectonly", False)
     )
-
-
-def register(config: pytest.Config) -> None:
-    """Register the worker or controller half, where xdist is active."""
-    if hasattr(config, "workerinput"):
-        config.pluginmanager.register(WorkerHooks(config), "perfgate-xdist-worker")
-    elif distributing(config):
-        config.pluginmanager.register(ControllerHooks(config), "perfgate-xdist-controller")
 
 
 class WorkerHooks:
@@ -84,8 +76,10 @@ class WorkerHooks:
         """The workers send the benchmarks perfgate measures to the controller, which shows and saves
         them: this worker's pytest-benchmark saves nothing, and its "automatically disabled" warning
         is left out where perfgate measures every benchmark."""
-        session = getattr(self.config, "_benchmarksession", None)
-        measuring = self.config.stash[keys.SETTINGS].mode != "off" and not benchmark_disabled(self.config)
+        session = self.config.pluginmanager.get_plugin("pytest-benchmark")
+        measuring = PerfgateSession.of(self.config).settings.mode != "off" and not benchmark_disabled(
+            self.config
+        )
         if session is None or not measuring:
             return
         self.rounds = bool(session.json or session.save_data or session.histogram)
@@ -107,7 +101,7 @@ class WorkerHooks:
         if not self.announced:
             self.announced = True
             tests = {
-                test.nodeid: gate.target if (gate := test.stash.get(keys.GATE, None)) else None
+                test.nodeid: budget.target if (budget := budget_of(test)) else None
                 for test in item.session.items
                 if is_performance_test(test)
             }
@@ -120,12 +114,12 @@ class ControllerHooks:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        settings = config.stash[keys.SETTINGS]
+        settings = PerfgateSession.of(config).settings
         self.dist = str(config.getoption("dist"))
         self.isolate = settings.xdist == "isolate" and settings.mode != "off" and self.dist == "load"
         self.performance: dict[str, str | None] | None = None
         self.scheduler: IsolatingScheduling | None = None
-        warnings = config.stash.setdefault(keys.RUN_WARNINGS, [])
+        warnings = PerfgateSession.of(config).run_warnings
         if settings.mode == "off":
             return
         if settings.xdist == "parallel":
@@ -142,7 +136,7 @@ class ControllerHooks:
     def pytest_report_header(self) -> list[str]:
         if self.isolate:
             return ["perfgate: xdist isolate: performance tests run one at a time after the other tests"]
-        return [f"perfgate: warning: {warning}" for warning in self.config.stash.get(keys.RUN_WARNINGS, [])]
+        return [f"perfgate: warning: {warning}" for warning in PerfgateSession.of(self.config).run_warnings]
 
     def pytest_configure_node(self, node: WorkerController) -> None:
         node.workerinput[ISOLATE] = self.isolate
@@ -156,10 +150,10 @@ class ControllerHooks:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         benchmark = vars(report).pop(BENCHMARK, None)
-        session = getattr(self.config, "_benchmarksession", None)
+        session = self.config.pluginmanager.get_plugin("pytest-benchmark")
         if isinstance(benchmark, dict) and session is not None:
             session.benchmarks.append(ShippedBenchmark(benchmark))
-            self.config.stash[keys.SHIPPED_BENCHMARKS] = self.config.stash.get(keys.SHIPPED_BENCHMARKS, 0) + 1
+            PerfgateSession.of(self.config).shipped_benchmarks += 1
         announced = vars(report).pop(PERFORMANCE_TESTS, None)
         if isinstance(announced, dict) and self.performance is None:
             self.performance = announced
@@ -168,7 +162,7 @@ class ControllerHooks:
 
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport) -> None:
         known = self.performance or {}
-        settings = self.config.stash[keys.SETTINGS]
+        settings = PerfgateSession.of(self.config).settings
         if crashitem not in known and settings.pattern_for(crashitem) is None:
             return
         target = known.get(crashitem)
@@ -241,7 +235,7 @@ class IsolatingScheduling(LoadScheduling):
         if self.performance is None:
             # The first test's reports came before this, so its announcement was lost on the way:
             # schedule everything like xdist does rather than wait for it forever.
-            self.config.stash.setdefault(keys.RUN_WARNINGS, []).append(
+            PerfgateSession.of(self.config).run_warnings.append(
                 "the xdist workers did not say which tests are performance tests; they ran alongside "
                 "other tests and their times are contended"
             )
