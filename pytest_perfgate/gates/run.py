@@ -7,9 +7,10 @@ from typing import Protocol, TypeVar
 
 import pytest
 
+from ..config.options import benchmark_disabled
 from ..config.settings import Settings
 from ..config.targets import Gate
-from ..measure.timing import DISABLED_REASON, benchmark_disabled
+from ..measure.timing import DISABLED_REASON
 from ..record import Record
 from ..verdict.budget import GateFigures, judge_gate
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ..config.options import benchmark_disabled
 from ..config.targets import Gate
 from ..measure.contention import Span
 from ..measure.deadline import Deadline
@@ -61,7 +62,7 @@ def judge_benchmark_test(
     """
     settings = item.config.stash[keys.SETTINGS]
     benchmark = benchmark_fixture(item)
-    timing, reason = benchmark_timing(benchmark, item.config, cpu_share)
+    timing, reason = benchmark_timing(benchmark, benchmark_disabled(item.config), cpu_share)
     decision = None
     if timing is not None:
         iterations = benchmark_iterations(benchmark)
@@ -89,7 +90,7 @@ def measure_benchmark_test(item: pytest.Item, gate: Gate) -> Generator[None, obj
     """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds."""
     deadline = noise.deadline_for(item.config)
     if item.config.stash[keys.SETTINGS].mode != "off":
-        enable_under_xdist(benchmark_fixture(item), item.config)
+        enable_under_xdist(benchmark_fixture(item), benchmark_disabled(item.config))
         bound_rounds(benchmark_fixture(item), deadline)
     watch = noise.watch_for(item.config)
     watch.start()

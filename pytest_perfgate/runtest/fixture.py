@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..config.markers import gate_for
+from ..config.options import benchmark_disabled
 from ..gates import leaks as leak_gate
 from ..gates.run import disabled_reason, run_gate
 from ..measure.memory import MemoryResult
 from ..measure.sampling import CallSampler, benchmark_iterations, benchmark_sampler
-from ..measure.timing import DISABLED_REASON, benchmark_disabled, run_benchmark
+from ..measure.timing import DISABLED_REASON, run_benchmark
 from ..record import Record
 from ..verdict import baseline
 from ..verdict import noisy_time as noise
@@ -274,7 +275,9 @@ class PerfgateFixture:
         deadline = noise.deadline_for(self._config)  # one for the rounds and all that follows them
         watch = noise.watch_for(self._config)
         watch.start()
-        result, timing, time_reason = run_benchmark(self._benchmark, self._config, drive, deadline)
+        result, timing, time_reason = run_benchmark(
+            self._benchmark, benchmark_disabled(self._config), drive, deadline
+        )
         span = watch.stop()
         decision = None
         if timing is not None:
