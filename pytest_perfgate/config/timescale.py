@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from ..measure.contention import machine_score
 from ..runtest import session as keys
 from .settings import Settings
 
@@ -28,6 +27,8 @@ def time_scale(config: pytest.Config, settings: Settings) -> float:
     """
     if settings.reference_score is None or settings.mode == "off":
         return settings.scale
+    from ..measure.contention import machine_score  # the probe loads only when it is needed
+
     score = machine_score(SESSION_SCORE_S)
     config.stash[keys.MACHINE_SCORE] = score
     return settings.scale * machine_factor(settings.reference_score, score)
