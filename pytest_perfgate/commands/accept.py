@@ -1,9 +1,6 @@
 """``perfgate history --accept [--test PATTERN] [--db URL]``: a step up is the tests' new normal.
 
-For each matching test it records in the store that the test's level as of its latest run is
-accepted: the history check then judges the later runs against that level (see
-:mod:`pytest_perfgate.history.analysis`), and stops failing the step up it had found.
-"""
+The history check then judges later runs against the accepted level (see the internals page)."""
 
 from __future__ import annotations
 

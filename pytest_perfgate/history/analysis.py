@@ -1,12 +1,6 @@
 """Trends and steps in a test's history, with the standard library only.
 
-A *step* is a lasting change of level in the per-run figures of one test. Steps are found by
-binary segmentation: the split that best separates two levels (least squares on log figures) is
-kept when the levels differ by at least ``min_effect`` and a Mann-Whitney U test on the per-run
-figures says the difference is not chance (``alpha``); each side is then searched again. A single
-noisy run therefore never makes a step: it takes two runs at the new level, or one run far outside
-the run-to-run noise whose raw rounds also differ significantly (see :func:`step_up`).
-"""
+Steps by binary segmentation, confirmed by a Mann-Whitney U test (see the internals page)."""
 
 from __future__ import annotations
 

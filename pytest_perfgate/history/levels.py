@@ -1,9 +1,6 @@
 """A test's figures over its runs, as the history check judges them (no pytest: the command uses it too).
 
-A test's history is judged on one figure: its time statistic, else its memory peak. Runs are
-compared only with runs on machines of the same kind (CPU model and cores), and an acceptance
-(``perfgate history --accept``) is placed before the first run after the run it was made at.
-"""
+One figure per test (time, else memory peak), compared on machines of the same kind only."""
 
 from __future__ import annotations
 

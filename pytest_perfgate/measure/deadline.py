@@ -1,9 +1,4 @@
-"""The time one test's time verdict may take (``--perfgate-max-time``), shared by every stage.
-
-One deadline is made when a test's measurement starts; pytest-benchmark's rounds, more rounds
-for a doubtful interval, a re-measurement on a busy machine, waiting for a slow CPU and the
-confirmation of an over-budget time all take their rounds from what it has left.
-"""
+"""The time one test's time verdict may take (``--perfgate-max-time``), shared by every stage."""
 
 from __future__ import annotations
 
