@@ -1,6 +1,6 @@
-"""``perfgate history --accept [--test PATTERN] [--db URL]``: each matching test's level as of its
-latest run is its new normal. The history check judges later runs against it and stops failing the
-step up it had found."""
+"""``perfgate history --accept [--test PATTERN] [--db URL]``: a step up is the tests' new normal.
+
+The history check then judges later runs against the accepted level (see the internals page)."""
 
 from __future__ import annotations
 

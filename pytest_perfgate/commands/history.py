@@ -1,8 +1,6 @@
 """``perfgate history [--test PATTERN] [--db URL] [--last N] [--html OUT] [--accept]``: trends.
 
-Per test a sparkline, the latest figure against the median before it, the budget and each step;
-``--html`` a chart page; ``--accept`` takes each matching test's latest level as its new normal.
-"""
+Per test a sparkline, the latest figure against the median before it, the budget and each step."""
 
 from __future__ import annotations
 

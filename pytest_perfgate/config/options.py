@@ -7,6 +7,13 @@ import pytest
 from .settings import SETTINGS
 
 
+def benchmark_disabled(config: pytest.Config) -> bool:
+    """Whether the user turned timing off (``--benchmark-disable`` without ``--benchmark-enable``)."""
+    return bool(config.getoption("benchmark_disable", False)) and not config.getoption(
+        "benchmark_enable", False
+    )
+
+
 def add_options(parser: pytest.Parser) -> None:
     """Register the settings' options and ini keys, then the options that are not settings."""
     group = parser.getgroup("perfgate", "performance budgets (pytest-perfgate)")

@@ -63,7 +63,10 @@ def duration(value: object) -> float:
         raise ValueError(f"{quote(value)} must be a finite number of seconds greater than zero")
     if number < 1e-9:
         raise ValueError(f"{quote(value)} is less than one nanosecond")
-    return parse_time(number)
+    try:
+        return parse_time(number)
+    except ValueError as error:  # e.g. beyond the largest quantity: quote the text as it was given
+        raise ValueError(f"{quote(value)}: {error}") from None
 
 
 def whole_number(high: int) -> Callable[[object], int]:

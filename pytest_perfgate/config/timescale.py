@@ -3,7 +3,6 @@ session (each xdist worker), on top of ``scale``."""
 
 from __future__ import annotations
 
-from ..measure.contention import machine_score
 from .settings import Settings
 
 #: Seconds spent measuring the machine score at the start of a session.
@@ -25,6 +24,8 @@ def time_scale(settings: Settings) -> tuple[float, float | None]:
     """
     if settings.reference_score is None or settings.mode == "off":
         return settings.scale, None
+    from ..measure.contention import machine_score  # the probe loads only when it is needed
+
     score = machine_score(SESSION_SCORE_S)
     return settings.scale * machine_factor(settings.reference_score, score), score
 

@@ -1,6 +1,6 @@
-"""Trends and steps (lasting changes of level) in a test's history, with the standard library only:
-:func:`find_steps` finds them all for ``perfgate history``; :func:`judge_latest` decides whether the
-latest run is at one that the history check fails."""
+"""Trends and steps in a test's history, with the standard library only.
+
+Steps by binary segmentation, confirmed by a Mann-Whitney U test (see the internals page)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""A test's figures over its runs as the history check judges them (pytest-free: the command uses
-it too): its time statistic or memory peak, on machines of one kind (CPU model and cores), with
-each acceptance placed before the first run after the run it was made at."""
+"""A test's figures over its runs, as the history check judges them (no pytest: the command uses it too).
+
+One figure per test (time, else memory peak), compared on machines of the same kind only."""
 
 from __future__ import annotations
 

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from .model import HistoryError
 from .redact import redact, scrub
-from .store import HistoryError, Store
+from .sql import Store
 
 if TYPE_CHECKING:
     import psycopg

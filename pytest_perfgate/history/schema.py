@@ -1,14 +1,6 @@
 """The history schema, shared by SQLite and PostgreSQL, as a list of in-place migrations.
 
-``MIGRATIONS[i]`` takes a store from schema version ``i`` to ``i + 1`` (version 0 is an empty
-database). A store records its version in ``meta.schema_version``; a store newer than
-:func:`schema_version` is refused rather than guessed at.
-
-Tables: ``runs`` (one per pytest session: time, commit, branch, dirty, machine); ``results`` (one
-per test and run: the figures every trend needs, small rows that read fast); ``details`` (the
-bulky part: raw rounds as little-endian float32, 6 significant digits, and the whole record as
-JSON without its rounds); ``accepts`` (a test's level as of a run is its new normal).
-"""
+``MIGRATIONS[i]`` takes a store from schema version ``i`` to ``i + 1`` (tables: see the internals page)."""
 
 from __future__ import annotations
 

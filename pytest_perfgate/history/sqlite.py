@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .store import HistoryError, Store
+from .model import HistoryError
+from .sql import Store
 
 #: How long a writer waits for another one to finish its transaction.
 BUSY_TIMEOUT_S = 60.0

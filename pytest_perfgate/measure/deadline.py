@@ -1,6 +1,4 @@
-"""The time one test's time verdict may take (``--perfgate-max-time``): made when its measurement
-starts, it bounds pytest-benchmark's rounds, more rounds, a re-measurement, waiting for a slow CPU
-and the confirmation alike."""
+"""The time one test's time verdict may take (``--perfgate-max-time``), shared by every stage."""
 
 from __future__ import annotations
 

@@ -1,18 +1,6 @@
 """Memory of calls, measured apart from the timed rounds: the peak of one call, the growth over many.
 
-Two backends:
-
-- ``memray`` hooks the C allocators (malloc, mmap, ...), so it sees every buffer: numpy's, numba's
-  (its runtime allocates through ``PyMem_RawMalloc``, i.e. malloc) and those of C extensions. Python
-  objects are seen as the pymalloc arenas that hold them (as pytest-memray reports them), except in
-  the leak check, which traces Python's allocators one object at a time.
-- ``tracemalloc`` (the standard library, everywhere, e.g. on Windows) sees what goes through Python's
-  allocators: Python objects, numpy's buffers (numpy reports them to tracemalloc) and numba's
-  arrays (``PyMem_RawMalloc``); memory that C code takes with malloc directly is invisible to it.
-
-Only one memray tracker can run in a process. When another one is already running (pytest-memray,
-``memray run``), the measurement falls back to tracemalloc and says so in its notes.
-"""
+With memray (C allocators) or tracemalloc (Python's allocators); see the internals page."""
 
 from __future__ import annotations
 
@@ -47,9 +35,14 @@ _LEAK_FRAMES = 12
 #: memray records looked at when grouping sites (the largest first); the rest are too small to matter.
 _RECORDS_EXAMINED = 5000
 
-#: perfgate's own files (as code objects name them, and with links resolved): never an allocation site.
-_PACKAGE_DIRS = tuple({str(path.parents[1]) + os.sep for path in (Path(__file__), Path(__file__).resolve())})
 _LIBRARY_DIRS = ("site-packages", "dist-packages")
+
+
+def package_dirs() -> tuple[str, ...]:
+    """perfgate's own files (as code objects name them, and with links resolved): never an allocation site."""
+    here = Path(__file__)
+    return tuple({str(path.parents[1]) + os.sep for path in (here, here.resolve())})
+
 
 BUSY_NOTE = (
     "another memray tracker was already running in this process (only one can run at a time): "
@@ -134,10 +127,11 @@ class Attribution:
     not an installed library), else the innermost frame outside perfgate itself."""
 
     root: str | None = None
+    package_dirs: tuple[str, ...] = field(default_factory=package_dirs)
 
     def pick(self, frames: Iterable[Frame]) -> tuple[str, str]:
         """(``file:line``, function) for a stack given innermost frame first."""
-        outside = [frame for frame in frames if not frame[1].startswith(_PACKAGE_DIRS)]
+        outside = [frame for frame in frames if not frame[1].startswith(self.package_dirs)]
         chosen = next((frame for frame in outside if self._in_project(frame[1])), None)
         if chosen is None and outside:
             chosen = outside[0]

@@ -1,11 +1,6 @@
 """More rounds of a measured call, taken the way pytest-benchmark took the first ones.
 
-pytest-benchmark's fixture can be used once per test, so when the verdict needs more rounds (a
-marginal interval, a confirmation, a re-measurement on a busy machine) they are taken here: the same
-function and arguments, the same timer and iteration count, garbage collection as it was, tracers
-paused. Each round also records how long the thread waited for a CPU and its CPU time, so the
-verdict can take out what other processes took.
-"""
+Each round also records its CPU wait and CPU time, so the verdict can take out what others took."""
 
 from __future__ import annotations
 

@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from .deadline import Deadline
 
 
@@ -53,23 +51,12 @@ def cpu_clock() -> Iterator[CpuClock]:
 DISABLED_REASON = "pytest-benchmark is disabled (--benchmark-disable)"
 
 
-def benchmark_disabled(config: pytest.Config) -> bool:
-    """Whether the user turned timing off (``--benchmark-disable`` without ``--benchmark-enable``)."""
-    return bool(config.getoption("benchmark_disable", False)) and not config.getoption(
-        "benchmark_enable", False
-    )
-
-
-def _disabled_reason(config: pytest.Config) -> str:
-    return DISABLED_REASON if benchmark_disabled(config) else "pytest-benchmark measured nothing"
-
-
-def enable_under_xdist(benchmark: Any, config: pytest.Config) -> None:
+def enable_under_xdist(benchmark: Any, disabled: bool) -> None:
     """pytest-benchmark turns itself off on xdist workers; perfgate's own measurements turn it back on.
 
-    Only the xdist reason is lifted: ``--benchmark-disable`` is respected.
+    Only the xdist reason is lifted: ``disabled`` (the user's ``--benchmark-disable``) is respected.
     """
-    if benchmark.disabled and os.environ.get("PYTEST_XDIST_WORKER") and not benchmark_disabled(config):
+    if benchmark.disabled and os.environ.get("PYTEST_XDIST_WORKER") and not disabled:
         benchmark.disabled = False
 
 
@@ -92,29 +79,32 @@ def bound_rounds(benchmark: Any, deadline: Deadline) -> None:
 
 
 def benchmark_timing(
-    benchmark: Any, config: pytest.Config, cpu_share: float | None = None
+    benchmark: Any, disabled: bool, cpu_share: float | None = None
 ) -> tuple[Timing | None, str]:
-    """The rounds pytest-benchmark's fixture took, or None and why there are none."""
+    """The rounds pytest-benchmark's fixture took, or None and why there are none (``disabled``: the
+    user turned pytest-benchmark off)."""
     metadata = getattr(benchmark, "stats", None)
     if benchmark.disabled:
-        return None, _disabled_reason(config)
+        return None, DISABLED_REASON if disabled else "pytest-benchmark measured nothing"
     if metadata is None or not metadata.stats.data:
         return None, "the benchmark fixture was not used"
     return Timing(data=list(metadata.stats.data), method="pytest-benchmark", cpu_share=cpu_share), ""
 
 
 def run_benchmark(
-    benchmark: Any, config: pytest.Config, call: Callable[[], Any], deadline: Deadline | None = None
+    benchmark: Any, disabled: bool, call: Callable[[], Any], deadline: Deadline | None = None
 ) -> tuple[Any, Timing | None, str]:
-    """Run ``call`` (which drives the fixture) and return its result with the rounds taken, whose
-    automatic rounds end by the ``deadline``. The CPU share is read over the same span as the rounds,
-    so CPU and wall time are comparable."""
-    enable_under_xdist(benchmark, config)
+    """Run ``call`` (which drives the fixture) and return its result with the rounds taken.
+
+    The CPU share is read over the same span as the rounds, so CPU and wall time are comparable.
+    With a ``deadline``, the fixture's automatic rounds end by it (see :func:`bound_rounds`).
+    """
+    enable_under_xdist(benchmark, disabled)
     if deadline is not None:
         bound_rounds(benchmark, deadline)
     with cpu_clock() as clock:
         result = call()
-    timing, reason = benchmark_timing(benchmark, config, clock.share)
+    timing, reason = benchmark_timing(benchmark, disabled, clock.share)
     return result, timing, reason
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ..config.options import benchmark_disabled
 from ..config.targets import ResolvedBudget
 from ..measure.contention import Span
 from ..measure.correction import first_batch
@@ -133,7 +134,7 @@ def measure_benchmark_test(item: pytest.Item, budget: ResolvedBudget) -> Generat
     deadline = session.deadline()
     benchmark = benchmark_fixture(item)
     if session.settings.mode != "off":
-        enable_under_xdist(benchmark, item.config)
+        enable_under_xdist(benchmark, benchmark_disabled(item.config))
         bound_rounds(benchmark, deadline)
     seen = remember_call(benchmark)
     watch = session.watch()
@@ -141,7 +142,7 @@ def measure_benchmark_test(item: pytest.Item, budget: ResolvedBudget) -> Generat
     with cpu_clock() as clock:
         result = yield
     span = watch.stop()
-    timing, reason = benchmark_timing(benchmark, item.config, clock.share)
+    timing, reason = benchmark_timing(benchmark, benchmark_disabled(item.config), clock.share)
     values: dict[str, Any] = {"timing": timing, "time_reason": reason, "memory_reason": reason}
     values["notes"] = memory.pytest_memray_notes(item)
     if timing is not None:

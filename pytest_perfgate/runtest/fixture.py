@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..config.markers import budget_for
+from ..config.options import benchmark_disabled
 from ..gates import leaks
 from ..gates.run import run_gate
 from ..measure.memory import MemoryResult
 from ..measure.sampling import CallSampler, benchmark_iterations, benchmark_sampler
-from ..measure.timing import DISABLED_REASON, benchmark_disabled, run_benchmark
+from ..measure.timing import DISABLED_REASON, run_benchmark
 from ..record import Record
 from ..verdict.decide import GateOutcome
 from . import memory, profile
@@ -271,7 +272,9 @@ class PerfgateFixture:
         deadline = self._session.deadline()  # one for the rounds and all that follows them
         watch = self._session.watch()
         watch.start()
-        result, timing, time_reason = run_benchmark(self._benchmark, self._config, drive, deadline)
+        result, timing, time_reason = run_benchmark(
+            self._benchmark, benchmark_disabled(self._config), drive, deadline
+        )
         span = watch.stop()
         if timing is None:
             self._conclude(time_reason=time_reason, memory_reason=time_reason)

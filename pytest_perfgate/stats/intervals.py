@@ -1,16 +1,6 @@
 """95% confidence intervals of the statistic compared with a time budget.
 
-- Quantiles (``median``, ``p90``, ``p95``, ``p99``): the distribution-free order-statistic interval.
-  Whatever the shape of the round times, the interval between the ``l``-th and ``u``-th smallest
-  rounds holds the true q-quantile with probability ``P(l <= Bin(n, q) < u)``; ``l`` and ``u`` are
-  the tightest pair with at most 2.5% on each side (exact binomial up to 1,000 rounds, the normal
-  approximation beyond). A side that needs more rounds than there are is open (None).
-- ``mean``: Student's t-interval ``mean +- t(n-1) s / sqrt(n)``. It is not distribution-free (it leans
-  on the central limit theorem, which round times with a long right tail reach slowly), but it is cheap
-  and deterministic, unlike a bootstrap.
-- ``min`` and ``max``: no interval. The sample extreme is always on one side of the true extreme, so
-  no finite distribution-free interval exists; those statistics are decided on the point estimate.
-"""
+Order statistics for quantiles, Student's t for the mean, none for min and max (see the internals page)."""
 
 from __future__ import annotations
 

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_perfgate.runtest.session import PerfgateSession
-from pytest_perfgate.xdist.hooks import IsolatingScheduling
+from pytest_perfgate.xdist.scheduling import IsolatingScheduling
 
 
 class FakeConfig:
@@ -192,7 +191,8 @@ def test_nothing_is_sent_before_the_performance_tests_are_known() -> None:
 def test_a_lost_announcement_does_not_hang_the_run(pytester: pytest.Pytester) -> None:
     config = pytester.parseconfigure("--tx", "2*popen", "--dist", "load")
     collection, _ = suite(5, 2)
-    scheduler = IsolatingScheduling(config)
+    warnings: list[str] = []
+    scheduler = IsolatingScheduling(config, warn=warnings.append)
     nodes = [FakeWorker("gw0"), FakeWorker("gw1")]
     for node in nodes:
         scheduler.add_node(node)  # type: ignore[arg-type]
@@ -201,4 +201,4 @@ def test_a_lost_announcement_does_not_hang_the_run(pytester: pytest.Pytester) ->
     scheduler.mark_test_complete(nodes[0], nodes[0].queue.pop(0))  # type: ignore[arg-type]
     assert scheduler.performance == set()
     assert all(node.queue for node in nodes)
-    assert "did not say which tests are performance tests" in PerfgateSession.of(config).run_warnings[0]
+    assert "did not say which tests are performance tests" in warnings[0]
