@@ -179,8 +179,9 @@ def test_contended_benchmark_rounds_near_the_budget_are_measured_again() -> None
 
 def test_contended_benchmark_rounds_far_within_the_budget_once_corrected_are_kept() -> None:
     clock = FakeClock()
-    # 2x slower: 12 ms as measured, 6 ms with the total wait taken out, far within 10 ms.
-    first = Batch(wall=[0.012] * 10, span=probe_span(2.0)([0.12]), source="pytest-benchmark")
+    # 2x slower: two rounds of 36 ms among eight of 6 ms; the total wait taken out levels them at 6 ms.
+    wall = [0.006] * 4 + [0.036] + [0.006] * 4 + [0.036]
+    first = Batch(wall=wall, span=probe_span(2.0)([0.12]), source="pytest-benchmark")
     sampler = FakeSampler(lambda i: 0.008, clock)
     decision = settle(first, "median", 0.010, sampler, Policy(clock=clock))
     assert sampler.calls == []
@@ -188,7 +189,18 @@ def test_contended_benchmark_rounds_far_within_the_budget_once_corrected_are_kep
     assert decision.timing.data == [pytest.approx(0.006)] * 10
     budget = ResolvedBudget(None, 0.010, None, "median", "marker", source="marker")
     time = decide(Inputs("t.py::test", budget, "enforce", settled=decision)).time
-    assert time is not None and time.corrected and time.raw_value_s == 0.012  # pytest-benchmark's figure
+    assert time is not None and time.corrected and time.raw_value_s == 0.006  # pytest-benchmark's figure
+
+
+def test_contended_rounds_slowed_alike_are_measured_again_not_divided() -> None:
+    clock = FakeClock()
+    # A sleeping 12 ms workload on a busy machine: no round is faster, so no round is levelled below
+    # 12 ms (its run-queue wait says nothing of its latency); it is measured again instead.
+    first = Batch(wall=[0.012] * 10, span=probe_span(2.0)([0.12]), source="pytest-benchmark")
+    sampler = FakeSampler(lambda i: 0.012, clock)
+    decision = settle(first, "median", 0.010, sampler, Policy(clock=clock))
+    assert decision.action == "remeasured"
+    assert decision.attempts[-1].over(0.010)
 
 
 def test_contended_rounds_already_within_budget_are_kept() -> None:
@@ -245,7 +257,8 @@ def test_without_a_sampler_contention_is_corrected_from_the_total_wait() -> None
 def test_level_off_takes_the_wait_from_the_slowest_rounds() -> None:
     assert level_off([1.0, 1.0, 5.0, 1.0], 4.0) == [1.0, 1.0, 1.0, 1.0]
     assert level_off([1.0, 2.0, 3.0], 1.0) == [1.0, 2.0, 2.0]
-    assert level_off([2.0, 2.0], 1.0) == [1.5, 1.5]  # spread evenly: dividing by the factor
+    assert level_off([2.0, 2.0], 1.0) == [2.0, 2.0]  # slowed alike: never below the fastest round
+    assert level_off([1.0, 1.2, 3.0], 5.0) == [1.0, 1.0, 1.0]  # a wait beyond the spread takes no more
     assert level_off([1.0, 2.0], 0.0) == [1.0, 2.0]
 
 

@@ -13,8 +13,8 @@ def level_off(rounds: Sequence[float], excess: float) -> list[float]:
     """Take ``excess`` seconds (per call) out of the slowest rounds, levelling them down from the top.
 
     Used where the time other processes took is known only in total: a round that waited for a CPU
-    is one of the slow ones, so the total comes off the top. A wait spread over every round (long
-    rounds, each slowed alike) levels them all, which is dividing by the factor.
+    is one of the slow ones, so the total comes off the top, never below the fastest of several
+    rounds: rounds slowed alike give no sign of which time was the machine's (measure them again).
     """
     if excess <= 0 or not rounds:
         return list(rounds)
@@ -27,6 +27,8 @@ def level_off(rounds: Sequence[float], excess: float) -> list[float]:
         if total - count * following >= excess:
             level = (total - excess) / count
             break
+    if len(ordered) > 1:  # several rounds: the total comes off the spread, never below the fastest
+        level = max(level, ordered[-1])
     level = max(level, ordered[-1] * 1e-3)
     return [min(value, level) for value in rounds]
 
