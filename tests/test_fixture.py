@@ -179,7 +179,9 @@ def test_plain_benchmark_tests_are_gated_on_its_statistics(pytester: pytest.Pyte
     assert float(match[1]) >= 20
     fast = record_of(pytester, "test_fast")
     assert fast["verdict"] == "pass"
-    assert fast["memory"]["peak_bytes"] is not None  # one more call of its function, measured apart  # type: ignore[index]
+    # its memory: one more call of the function it ran, measured apart from the timed rounds
+    assert fast["memory"]["peak_bytes"] is not None  # type: ignore[index]
+    assert fast["memory"]["budget_bytes"] == 500 * 1024**2  # type: ignore[index]
 
 
 @pytest.mark.timing_sensitive
