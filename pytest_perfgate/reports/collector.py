@@ -110,6 +110,14 @@ def output_paths(config: pytest.Config) -> dict[str, Path]:
     return paths
 
 
+def located(item: PatternWarning) -> str:
+    """The warning about a pattern, naming its line where the message does not."""
+    line = item.as_dict().get("line")
+    if line is None or f":{line}" in item.message:
+        return item.message
+    return f"{item.message} (line {line})"
+
+
 def with_outcome(record: Record, report: pytest.TestReport, previous: Record | None) -> Record:
     """The record with pytest's outcome of its test: from the call (or xdist's crash report), else
     what an earlier phase said."""
@@ -137,7 +145,7 @@ class PerfgateReports:
     @property
     def warnings(self) -> list[str]:
         """Every run warning: how the figures were taken, then patterns that matched no test."""
-        unmatched = [item.message for item in self.facts.unmatched_patterns()]
+        unmatched = [located(item) for item in self.facts.unmatched_patterns()]
         return [*self.facts.run_warnings(), *unmatched]
 
     def pytest_sessionstart(self) -> None:
