@@ -7,6 +7,7 @@ from dataclasses import replace
 from html import escape
 
 import pytest
+from doccheck import DOCS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportdata import record, sample_report
@@ -169,3 +170,12 @@ def test_verdicts_follow_pytests_outcome() -> None:
         "`t.py::test_xpass`": "xpass (pass) |",
         "`t.py::test_fine`": "pass |",
     }
+
+
+@pytest.mark.parametrize("page", ["reports.md", "ci.md"])
+def test_the_docs_append_the_markdown_to_the_step_summary(page: str) -> None:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    assert '>> "$GITHUB_STEP_SUMMARY"' in text
+    for match in re.finditer(r"--perfgate-markdown[= ]\"?`?\$GITHUB_STEP_SUMMARY", text):
+        around = text[max(0, match.start() - 300) : match.end() + 300]
+        assert "replace" in around or "overwrite" in around, around  # only ever as a warning
