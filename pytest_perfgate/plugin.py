@@ -27,7 +27,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", markers.marker_help())
-    start_session(config, load_settings(config))
+    session = start_session(config, load_settings(config))
+    if config.pluginmanager.hasplugin("xdist"):  # xdist's hooks only where xdist is installed
+        from .xdist import hooks as xdist_hooks
+
+        if hasattr(config, "workerinput"):
+            session.register(config, xdist_hooks.WorkerHooks(config), "perfgate-xdist-worker")
+        elif xdist_hooks.distributing(config):
+            session.register(config, xdist_hooks.ControllerHooks(config), "perfgate-xdist-controller")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

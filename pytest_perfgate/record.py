@@ -87,6 +87,8 @@ class Record:
     allocations: list[dict[str, Any]] = field(default_factory=list)
     #: Results of the gates beyond one call, by kind: {"scaling": {"exponent": 1.02, ...}, ...}.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: pytest's outcome of the test (``reports.outcome.OUTCOMES``), set by the reports from its report.
+    outcome: str | None = None
 
     @property
     def worst_ratio(self) -> float:

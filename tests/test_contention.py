@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 import pytest
+from _pytest._code import ExceptionInfo
 
+from pytest_perfgate.measure import contention
 from pytest_perfgate.measure.contention import (
     ReferenceProbe,
+    RunQueue,
     Span,
     Watch,
     machine_score,
+    open_run_queue,
     reference_work,
     run_queue_wait,
+    time_reference,
+)
+
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the run-queue wait is read from /proc"
 )
 
 
@@ -22,12 +35,90 @@ def test_reference_work_is_deterministic() -> None:
     assert reference_work(1000) != reference_work(2000)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the run-queue wait is read from /proc")
+@linux_only
 def test_run_queue_wait_is_a_growing_number_on_linux() -> None:
     first = run_queue_wait()
     second = run_queue_wait()
     assert first is not None and second is not None
     assert 0 <= first <= second
+
+
+def open_descriptors() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+@linux_only
+def test_no_handle_is_kept_open_between_reads() -> None:
+    before = open_descriptors()
+    for _ in range(5):
+        assert run_queue_wait() is not None
+    assert open_descriptors() == before
+    assert not [name for name, value in vars(contention).items() if isinstance(value, threading.local)]
+
+
+@linux_only
+def test_a_run_queue_holds_one_handle_per_thread_until_closed() -> None:
+    before = open_descriptors()
+    queue = open_run_queue()
+    readings: list[float | None] = []
+
+    def read_in_a_thread() -> None:
+        readings.append(queue.wait())
+        queue.release()
+
+    thread = threading.Thread(target=read_in_a_thread)
+    thread.start()
+    thread.join()
+    first, second = queue.wait(), queue.wait()
+    assert first is not None and second is not None and 0 <= first <= second
+    assert readings[0] is not None
+    assert len(open_descriptors() - before) == 1  # this thread's; the other thread released its own
+    queue.close()
+    assert open_descriptors() == before
+    assert queue.wait() is not None  # a read after close opens a new handle
+    queue.close()
+
+
+def test_a_run_queue_where_there_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contention, "SCHEDSTAT", "/nonexistent/schedstat")
+    queue = RunQueue()
+    assert queue.wait() is None and queue.unavailable
+    assert run_queue_wait() is None
+    queue.close()
+
+
+def interrupt_soon(delay: float) -> None:
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, delay)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs interval timers")
+@pytest.mark.parametrize(
+    "work",
+    [lambda: time_reference(300), lambda: ReferenceProbe(loops=300, runs=2).factor()],
+    ids=["time_reference", "probe"],
+)
+def test_an_interrupt_inside_the_reference_work_is_reportable(work: Callable[[], object]) -> None:
+    """Ctrl-C lands at the reference loop's back edge (no line number there): pytest must still be
+    able to show where it was interrupted."""
+    previous = signal.getsignal(signal.SIGALRM)
+    try:
+        for attempt in range(60):
+            try:
+                interrupt_soon(0.0002 + (attempt % 13) * 0.0001)
+                while True:
+                    work()
+            except KeyboardInterrupt:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                info = ExceptionInfo.from_current()
+            assert all(entry.lineno >= 0 for entry in info.traceback)
+            assert "KeyboardInterrupt" in str(info.getrepr(funcargs=True))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_span_factor_from_the_run_queue_wait() -> None:
@@ -105,3 +196,15 @@ def test_reference_probe_learns_the_fastest_speed_of_the_session() -> None:
     factors = [probe.factor() for _ in range(20)]
     assert all(factor >= 1.0 for factor in factors)
     assert probe.baseline <= first
+
+
+@linux_only
+def test_the_probe_owns_its_run_queue_handles() -> None:
+    before = open_descriptors()
+    probe = ReferenceProbe(loops=200, runs=1)
+    assert probe.factor() > 0
+    assert len(open_descriptors() - before) == 1
+    probe.close()
+    assert open_descriptors() == before
+    machine_score(budget_s=0.01)
+    assert open_descriptors() == before

@@ -3,7 +3,9 @@ each failing test's profile and allocations; rendered for real in headless Chrom
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,8 +13,9 @@ import pytest
 from headless import colour_counts, render_page
 from reportdata import record, sample_report
 
-from pytest_perfgate.reports.chart import LABEL_WIDTH, PLOT_WIDTH, axis_end
+from pytest_perfgate.reports.chart import LABEL_CHARS, PLOT_LEFT, PLOT_WIDTH, axis_end, position
 from pytest_perfgate.reports.html import render
+from pytest_perfgate.reports.palette import SHOWN_COLOURS as COLOURS_SHOWN
 from pytest_perfgate.reports.palette import VERDICT_COLOURS as COLOURS
 
 
@@ -76,7 +79,9 @@ def check_chart(text: str) -> None:
         assert {bar["fill"] for bar in row} == {COLOURS[verdict]}, nodeid
     fail_time, pass_time = bars["tests/test_a.py::test_fail"][0], bars["tests/test_a.py::test_pass"][0]
     assert float(fail_time["data-ratio"]) == pytest.approx(2.5)
-    assert float(fail_time["width"]) > 20 * float(pass_time["width"])
+    # a log axis from 0.01x to 3x: 0.1x ends at a third of it, 2.5x near its end
+    assert float(pass_time["width"]) == pytest.approx(PLOT_WIDTH / math.log10(300), abs=0.2)
+    assert float(fail_time["width"]) == pytest.approx(PLOT_WIDTH * math.log10(250) / math.log10(300), abs=0.2)
 
 
 def test_page_is_self_contained() -> None:
@@ -110,14 +115,63 @@ def test_budget_line_at_one() -> None:
         attrs for tag, attrs in parse(text).tags if tag == "line" and attrs.get("class") == "budget-line"
     )
     end = axis_end([2.5, 1.2, 1.2, 0.1, 1024 / (500 * 1024**2), 600 / 500])
-    assert float(line["x1"]) == pytest.approx(LABEL_WIDTH + PLOT_WIDTH / end, abs=0.1)
+    assert end == 3.0
+    assert float(line["x1"]) == pytest.approx(PLOT_LEFT + PLOT_WIDTH * 2 / math.log10(300), abs=0.1)
+
+
+def tick_labels(text: str) -> list[str]:
+    return re.findall(r'<text class="tick"[^>]*>([^<]*)</text>', text)
+
+
+@pytest.mark.parametrize(
+    ("largest", "ticks"),
+    [
+        (0.5, ["0.01x", "0.03x", "0.1x", "0.3x", "1x", "3x"]),
+        (2.8, ["0.01x", "0.03x", "0.1x", "0.3x", "1x", "3x"]),
+        (7.0, ["0.01x", "0.03x", "0.1x", "0.3x", "1x", "3x", "10x"]),
+        (40.0, ["0.01x", "0.03x", "0.1x", "0.3x", "1x", "3x", "10x", "30x", "100x"]),
+    ],
+)
+def test_a_log_axis_from_a_hundredth_of_the_budget(largest: float, ticks: list[str]) -> None:
+    tests = (
+        record("t.py::test_big", value=largest, budget=1.0),
+        record("t.py::test_small", value=0.02, budget=1.0),
+    )
+    text = render(sample_report(tests=tests))
+    assert tick_labels(text) == ticks
+    end = axis_end([largest])
+    small = bars_by_test(parse(text))["t.py::test_small"][0]
+    # 0.02x is a bar as readable as any: its length is log10(0.02 / 0.01) of the axis's decades
+    assert float(small["width"]) == pytest.approx(position(0.02, end) - PLOT_LEFT, abs=0.1)
+    assert float(small["width"]) > 0.04 * PLOT_WIDTH
+
+
+def test_ratios_each_a_decade_apart_are_equally_far_apart() -> None:
+    ends = [position(ratio, 3.0) for ratio in (0.01, 0.1, 1.0)]
+    assert ends[1] - ends[0] == pytest.approx(ends[2] - ends[1])
+    assert ends[0] == PLOT_LEFT
 
 
 def test_huge_ratios_are_clipped_and_marked() -> None:
-    text = render(sample_report(tests=(record("t.py::test_x", "fail", value=10.0, budget=0.1),)))
+    text = render(sample_report(tests=(record("t.py::test_x", "fail", value=100.0, budget=0.1),)))
     bar = bars_by_test(parse(text))["t.py::test_x"][0]
     assert float(bar["width"]) == pytest.approx(PLOT_WIDTH, abs=0.1)
-    assert "» 100.00x" in text
+    assert "» 1000.00x" in text
+
+
+def test_node_ids_are_shown_whole_or_shortened_in_the_middle_with_the_whole_on_hover() -> None:
+    short = "tests/test_indicators.py::test_naive_cross_detector_fails_the_linear_gate"
+    long = "tests/perf/test_indicators_and_triggers.py::TestCross::" + "test_" + "x" * 80 + "[1000000-numba]"
+    text = render(sample_report(tests=(record(short), record(long))))
+    labels = dict(re.findall(r'<text class="label"[^>]*><title>([^<]*)</title>([^<]*)</text>', text))
+    assert labels[short] == short
+    shown = labels[long]
+    assert len(shown) == LABEL_CHARS and "…" in shown
+    assert shown.startswith("tests/perf/test_indicators_and_triggers.py::")
+    assert shown.endswith("xxx[1000000-numba]")
+    assert f"{short}</td>" not in text  # the table breaks a node id after its separators ...
+    assert "test_indicators.py::<wbr>test_naive_cross_detector_fails_the_linear_gate</td>" in text
+    assert re.sub("<wbr>|<[^>]+>", "", text).count(long) >= 2  # ... and shows it whole
 
 
 def test_table_and_details() -> None:
@@ -180,10 +234,28 @@ def test_chromium_draws_the_chart(tmp_path: Path) -> None:
         assert colours[rgb] > 8 * 11, verdict  # at least a bar of 8 x 11 pixels
     fail = tuple(int(COLOURS["fail"][i : i + 2], 16) for i in (1, 3, 5))
     passed = tuple(int(COLOURS["pass"][i : i + 2], 16) for i in (1, 3, 5))
-    assert colours[fail] > 5 * colours[passed]  # 2.5x is drawn far longer than 0.1x
+    assert colours[fail] > 1.8 * colours[passed]  # 2.5x is drawn longer than 0.1x (log scale)
 
 
 def test_tiny_ratios_are_not_shown_as_zero() -> None:
     text = render(sample_report(tests=(record("t.py::test_x", peak=10),)))
     assert "&lt;0.01x" in text
     assert ">0.00x<" not in text
+
+
+def test_an_expected_failure_is_drawn_and_listed_as_xfail() -> None:
+    tests = (
+        replace(record("t.py::test_xfail", "fail", value=0.3), outcome="xfailed"),
+        replace(record("t.py::test_strict", value=0.05), outcome="xpassed-strict"),
+        replace(record("t.py::test_fine", value=0.05), outcome="passed"),
+    )
+    text = render(sample_report(tests=tests))
+    bars = bars_by_test(parse(text))
+    assert {bar["fill"] for bar in bars["t.py::test_xfail"]} == {COLOURS_SHOWN["xfail"]}
+    assert {bar["fill"] for bar in bars["t.py::test_strict"]} == {COLOURS["fail"]}
+    assert {bar["fill"] for bar in bars["t.py::test_fine"]} == {COLOURS["pass"]}
+    assert '<tr class="verdict-xfail">' in text
+    assert '<td class="verdict">xfail (over budget, as expected)</td>' in text
+    assert '<td class="verdict">FAIL (XPASS(strict): pass)</td>' in text
+    assert "3 performance tests: 1 pass, 1 fail, 1 xfail" in text
+    assert ">xfail</text>" in text  # in the legend, as it is shown

@@ -1,5 +1,6 @@
 """``--perfgate-history[=URL]``: append every run's records to the history store, after the run, on
-the reporting process only; a store that cannot be written is a warning and never costs the run."""
+the reporting process only; an interrupted run is not appended, and a store that cannot be written is
+a warning that never costs the run."""
 
 from __future__ import annotations
 
@@ -37,8 +38,12 @@ class HistoryRecorder:
     def pytest_report_header(self) -> str:
         return f"perfgate history: {redact(self.location)}"
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         records = list(self.reports.records.values())
+        interrupted = self.reports.interruption(session, exitstatus)
+        if interrupted:  # its figures may be cut short: a trend must not take it for a normal run
+            self.outcome = f"perfgate history: {interrupted}; nothing appended to {redact(self.location)}"
+            return
         if not records:
             self.outcome = (
                 f"perfgate history: no performance test ran; nothing appended to {redact(self.location)}"

@@ -1,14 +1,5 @@
-"""How busy the machine is: a reference probe, the time this thread waited for a CPU, the machine score.
-
-- The reference workload is a fixed piece of pure Python (integer arithmetic, a dict, a list, str).
-- The probe times about 1.5 ms of it. Its session baseline is the fastest of several runs at the
-  first measurement; later probes divided by the baseline give the slowdown factor of the machine
-  (the fastest of a few says how fast the CPU runs now, their mean how loaded the machine is).
-- On Linux the kernel also counts how long this thread sat runnable but waiting for a CPU
-  (``/proc/thread-self/schedstat``): the time other processes took from a measurement, exactly.
-- The machine score is the reference workload's speed: loop iterations per second / 10,000, from the
-  fastest of many short runs (the minimum is what a busy neighbour cannot inflate). Higher is faster.
-"""
+"""How busy the machine is: a reference probe, the time a thread waited for a CPU (Linux
+``/proc/thread-self/schedstat``), the machine score (reference loop iterations per second / 10,000)."""
 
 from __future__ import annotations
 
@@ -16,6 +7,7 @@ import contextlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -42,37 +34,92 @@ def reference_work(loops: int) -> int:
     return total + len(table) + len("".join(text))
 
 
-class _RunQueue(threading.local):
-    fd: int | None = None
-    unavailable: bool = False
+SCHEDSTAT = "/proc/thread-self/schedstat"
 
 
-_run_queue = _RunQueue()
+def _read_wait(fd: int) -> float:
+    """The second field of a schedstat file: nanoseconds runnable but waiting, as seconds."""
+    return int(os.pread(fd, 128, 0).split()[1]) * 1e-9
 
 
 def run_queue_wait() -> float | None:
     """Seconds this thread has spent runnable but waiting for a CPU so far; None where unknown.
 
-    Linux only (``/proc/thread-self/schedstat``, second field). One read costs a few microseconds.
+    Linux only (``/proc/thread-self/schedstat``, second field). Opens the file for each read (a few
+    microseconds); a session that reads often holds a :class:`RunQueue` instead.
     """
-    if _run_queue.unavailable:
+    try:
+        fd = os.open(SCHEDSTAT, os.O_RDONLY)
+    except OSError:
         return None
     try:
-        if _run_queue.fd is None:
-            _run_queue.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-        fields = os.pread(_run_queue.fd, 128, 0).split()
-        return int(fields[1]) * 1e-9
+        return _read_wait(fd)
     except (OSError, IndexError, ValueError):
-        _run_queue.unavailable = True
         return None
+    finally:
+        os.close(fd)
+
+
+class RunQueue:
+    """Open handles on each thread's run-queue figures (one read then costs about a microsecond).
+
+    Made by :func:`open_run_queue` and owned by whoever made it: a thread that read it calls
+    :meth:`release` as it ends; :meth:`close` closes every handle.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: set[int] = set()
+        self.unavailable = False
+        weakref.finalize(self, _close_all, self._open, self._lock)
+
+    def wait(self) -> float | None:
+        """Like :func:`run_queue_wait`, for the calling thread, through its own open handle."""
+        if self.unavailable:
+            return None
+        try:
+            fd: int | None = getattr(self._local, "fd", None)
+            if fd is None:
+                fd = self._local.fd = os.open(SCHEDSTAT, os.O_RDONLY)
+                with self._lock:
+                    self._open.add(fd)
+            return _read_wait(fd)
+        except (OSError, IndexError, ValueError):
+            self.unavailable = True
+            return None
+
+    def release(self) -> None:
+        """Close the calling thread's handle (a thread that read the figures calls it as it ends)."""
+        fd, self._local.fd = getattr(self._local, "fd", None), None
+        if fd is not None:
+            with self._lock:
+                self._open.discard(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def close(self) -> None:
+        """Close every thread's handle; a later read opens a new one."""
+        self._local = threading.local()
+        _close_all(self._open, self._lock)
+
+
+def _close_all(fds: set[int], lock: threading.Lock) -> None:
+    with lock:
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        fds.clear()
+
+
+def open_run_queue() -> RunQueue:
+    """A :class:`RunQueue` for a session to hold (and close when it ends)."""
+    return RunQueue()
 
 
 def release_run_queue() -> None:
-    """Close this thread's handle on its run-queue figures; a thread that read them calls it as it ends."""
-    fd, _run_queue.fd = _run_queue.fd, None
-    if fd is not None:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+    """Nothing to release: :func:`run_queue_wait` holds no handle between reads (a :class:`RunQueue`
+    releases a thread's handle with :meth:`RunQueue.release`)."""
 
 
 def cpu_busy_s() -> float | None:
@@ -103,7 +150,12 @@ def time_reference(
     start = clock()
     wait0 = waited()
     inner = clock()
-    reference_work(loops)
+    try:
+        reference_work(loops)
+    except KeyboardInterrupt as interrupt:
+        # Raised at the loop's back edge, which has no line number: a traceback entry there breaks
+        # pytest's report of the interrupt. Let it go on from this line instead.
+        raise interrupt.with_traceback(None) from None
     elapsed = clock() - inner
     wait1 = waited()
     if wait0 is None or wait1 is None:
@@ -133,10 +185,15 @@ class ReferenceProbe:
         self,
         loops: int = PROBE_LOOPS,
         runs: int = BASELINE_RUNS,
-        waited: Callable[[], float | None] = run_queue_wait,
+        waited: Callable[[], float | None] | None = None,
     ) -> None:
         self.loops = loops
         self.runs = runs
+        #: The probe's own handles on the run-queue figures when no ``waited`` clock is given.
+        self.run_queue: RunQueue | None = None
+        if waited is None:
+            self.run_queue = open_run_queue()
+            waited = self.run_queue.wait
         self.waited = waited
         self._baseline: float | None = None
         self._lock = threading.Lock()
@@ -150,6 +207,11 @@ class ReferenceProbe:
             if self._baseline is None:
                 self._baseline = min(self._time() for _ in range(self.runs))
             return self._baseline
+
+    def close(self) -> None:
+        """Close the probe's run-queue handles (the session that owns the probe calls it as it ends)."""
+        if self.run_queue is not None:
+            self.run_queue.close()
 
     def factor(self) -> float:
         """This run's time over the fastest run seen in the session (which this run may improve)."""
@@ -264,12 +326,17 @@ class Watch:
 def machine_score(budget_s: float = 0.2, clock: Callable[[], float] = time.perf_counter) -> float:
     """This machine's score: reference loop iterations per second / 10,000, from the fastest run.
 
-    Runs the reference workload (about 0.5 ms a run) for ``budget_s`` seconds, at least 20 times.
+    Runs the reference workload (about 0.5 ms a run) for ``budget_s`` seconds, at least 20 times; the
+    fastest run is what a busy neighbour cannot inflate.
     """
     best = float("inf")
     runs = 0
-    deadline = clock() + budget_s
-    while runs < 20 or clock() < deadline:
-        best = min(best, time_reference(SCORE_LOOPS, clock, run_queue_wait))
-        runs += 1
+    queue = open_run_queue()
+    try:
+        deadline = clock() + budget_s
+        while runs < 20 or clock() < deadline:
+            best = min(best, time_reference(SCORE_LOOPS, clock, queue.wait))
+            runs += 1
+    finally:
+        queue.close()
     return SCORE_LOOPS / best / SCORE_UNIT

@@ -1,48 +1,60 @@
-"""An inline SVG bar chart of measured / budget per test (time and memory), budget line at 1.0: a
-``<g class="test">`` per test, bars coloured by verdict with a hover title, clipped bars marked ``»``."""
+"""An inline SVG chart of measured / budget per test on a log scale with the budget line at 1x: a
+``<g class="test">`` per test (its node id above its bars), bars coloured as the test is shown."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from html import escape
 
 from ..quantities import format_memory, format_time
 from ..record import Record
-from .palette import VERDICT_COLOURS, colour_of
-from .terminal import ordered, verdict_text
+from .outcome import shown, shown_text
+from .palette import OUTCOME_COLOURS, VERDICT_COLOURS, colour_of
+from .terminal import ordered
 
-LABEL_WIDTH = 330
-PLOT_WIDTH = 500
-RIGHT = 80
-ROW_HEIGHT = 32
+WIDTH = 900
+PLOT_LEFT = 22
+PLOT_WIDTH = 762
+LABEL_HEIGHT = 17
 BAR_HEIGHT = 11
-TOP = 46
+ROW_HEIGHT = LABEL_HEIGHT + 2 * BAR_HEIGHT + 16
+TOP = 58
 BOTTOM = 34
-#: The axis never extends beyond this ratio, so one 100x test does not flatten every other bar.
-AXIS_CAP = 5.0
-LABEL_CHARS = 46
+#: The left end of the axis: a bar that short or shorter reads "<0.01x".
+AXIS_LOW = 0.01
+#: Right ends the axis may take (the first past every bar); a ratio beyond the last is clipped.
+AXIS_ENDS = (3.0, 10.0, 30.0, 100.0)
+#: Tick values, drawn up to the axis's end.
+TICKS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+#: A node id longer than this many characters (12px monospace over the chart's width) is shortened
+#: in its middle; its full text is the label's hover title.
+LABEL_CHARS = 120
 
 
 def axis_end(ratios: Sequence[float]) -> float:
-    """The ratio at the right end of the axis: past the largest bar and 1.0, capped, on a round step."""
+    """The ratio at the right end of the axis: the first of :data:`AXIS_ENDS` past every bar."""
     largest = max([1.0, *ratios])
-    end = min(max(largest * 1.1, 1.25), AXIS_CAP)
-    step = tick_step(end)
-    return math.ceil(end / step - 1e-9) * step
+    return next((end for end in AXIS_ENDS if largest * 1.05 <= end), AXIS_ENDS[-1])
 
 
-def tick_step(end: float) -> float:
-    return 0.25 if end <= 1.5 else 0.5 if end <= 3 else 1.0
+def position(ratio: float, end: float) -> float:
+    """The x coordinate of a ratio on the log axis (clamped to the axis)."""
+    low, high = math.log10(AXIS_LOW), math.log10(end)
+    value = math.log10(min(max(ratio, AXIS_LOW), end))
+    return PLOT_LEFT + (value - low) / (high - low) * PLOT_WIDTH
 
 
 def ratio_text(ratio: float) -> str:
-    return "<0.01x" if 0 < ratio < 0.005 else f"{ratio:.2f}x"
+    return f"<{AXIS_LOW:g}x" if ratio < AXIS_LOW else f"{ratio:.2f}x"
 
 
 def short_label(nodeid: str) -> str:
-    """The node id, shortened from the left (the test name is the informative end)."""
-    return nodeid if len(nodeid) <= LABEL_CHARS else "…" + nodeid[-(LABEL_CHARS - 1) :]
+    """The node id, shortened in its middle when it is long (its file and its test name stay)."""
+    if len(nodeid) <= LABEL_CHARS:
+        return nodeid
+    head = (LABEL_CHARS - 1) * 2 // 5
+    return nodeid[:head] + "…" + nodeid[-(LABEL_CHARS - 1 - head) :]
 
 
 def time_title(record: Record) -> str:
@@ -52,7 +64,7 @@ def time_title(record: Record) -> str:
         f"{record.nodeid}\ntime {time.stat} {format_time(time.value_s)} / budget "
         f"{format_time(time.budget_s)} = {time.ratio:.2f}x ({time.rounds} rounds)"
     )
-    return f"{text}\nverdict: {verdict_text(record)}"
+    return f"{text}\nverdict: {shown_text(record)}"
 
 
 def memory_title(record: Record) -> str:
@@ -63,7 +75,7 @@ def memory_title(record: Record) -> str:
         f"{record.nodeid}\nmemory peak {format_memory(memory.peak_bytes)} / budget "
         f"{format_memory(memory.budget_bytes)} = {memory.ratio:.2f}x ({memory.backend})"
     )
-    return f"{text}\nverdict: {verdict_text(record)}"
+    return f"{text}\nverdict: {shown_text(record)}"
 
 
 def _bars(record: Record) -> list[tuple[str, float, str]]:
@@ -80,52 +92,54 @@ def render_svg(records: Sequence[Record]) -> str:
     """The chart as an ``<svg>`` element (worst ratio first, like the terminal table)."""
     rows = ordered(records)
     end = axis_end([ratio for record in rows for _, ratio, _ in _bars(record)])
-    width = LABEL_WIDTH + PLOT_WIDTH + RIGHT
-    height = TOP + ROW_HEIGHT * max(len(rows), 1) + BOTTOM
     plot_bottom = TOP + ROW_HEIGHT * max(len(rows), 1)
-
-    def x(ratio: float) -> float:
-        return LABEL_WIDTH + min(max(ratio, 0.0), end) / end * PLOT_WIDTH
-
+    height = plot_bottom + BOTTOM
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="measured / budget per test">',
-        "<title>measured / budget per performance test (1.0 = the budget)</title>",
-        f'<rect class="background" x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="measured / budget per test">',
+        "<title>measured / budget per performance test (log scale; 1x = the budget)</title>",
+        f'<rect class="background" x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+        *_legend(rows),
+        *_axis(end, plot_bottom),
     ]
-    parts += _legend()
-    step = tick_step(end)
-    ticks = [i * step for i in range(round(end / step) + 1)]
-    for tick in ticks:
-        parts.append(
-            f'<line class="grid" x1="{x(tick):.1f}" y1="{TOP - 6}" x2="{x(tick):.1f}" y2="{plot_bottom}" '
-            'stroke="#e3e3e3" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text class="tick" x="{x(tick):.1f}" y="{plot_bottom + 16}" text-anchor="middle" '
-            f'font-size="11" fill="#555">{tick:g}x</text>'
-        )
     for index, record in enumerate(rows):
-        parts += _row(record, TOP + index * ROW_HEIGHT, x, end)
+        parts += _row(record, TOP + index * ROW_HEIGHT, end)
     if not rows:
         parts.append(
-            f'<text x="{LABEL_WIDTH}" y="{TOP + 20}" font-size="13" fill="#555">no performance tests</text>'
+            f'<text x="{PLOT_LEFT}" y="{TOP + 20}" font-size="13" fill="#555">no performance tests</text>'
         )
-    budget_x = x(1.0)
-    parts.append(
-        f'<line class="budget-line" x1="{budget_x:.1f}" y1="{TOP - 10}" x2="{budget_x:.1f}" '
-        f'y2="{plot_bottom}" stroke="#222" stroke-width="2" stroke-dasharray="6 3">'
-        "<title>budget (measured / budget = 1.0)</title></line>"
-    )
-    parts.append(
-        f'<text x="{budget_x:.1f}" y="{TOP - 14}" text-anchor="middle" font-size="11" '
-        'fill="#222">budget 1.0</text>'
-    )
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _legend() -> list[str]:
+def _axis(end: float, plot_bottom: float) -> list[str]:
+    """The grid and tick labels of the log axis, and the budget line at 1x."""
+    parts = []
+    for tick in (tick for tick in TICKS if tick <= end):
+        x = position(tick, end)
+        parts.append(
+            f'<line class="grid" x1="{x:.1f}" y1="{TOP - 6}" x2="{x:.1f}" y2="{plot_bottom}" '
+            'stroke="#e3e3e3" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text class="tick" x="{x:.1f}" y="{plot_bottom + 16}" text-anchor="middle" '
+            f'font-size="11" fill="#555">{tick:g}x</text>'
+        )
+    budget_x = position(1.0, end)
+    parts.append(
+        f'<line class="budget-line" x1="{budget_x:.1f}" y1="{TOP - 10}" x2="{budget_x:.1f}" '
+        f'y2="{plot_bottom}" stroke="#222" stroke-width="2" stroke-dasharray="6 3">'
+        "<title>budget (measured / budget = 1x)</title></line>"
+    )
+    parts.append(
+        f'<text x="{budget_x:.1f}" y="{TOP - 14}" text-anchor="middle" font-size="11" '
+        'fill="#222">budget 1x</text>'
+    )
+    return parts
+
+
+def _legend(rows: Sequence[Record]) -> list[str]:
+    """Bar kinds, then the verdicts (and any of pytest's outcomes the rows show) in their colours."""
     items = [
         f'<rect x="10" y="10" width="14" height="{BAR_HEIGHT}" fill="#555"/>',
         '<text x="30" y="20" font-size="12" fill="#333">time</text>',
@@ -133,46 +147,54 @@ def _legend() -> list[str]:
         'stroke="#555"/>',
         '<text x="95" y="20" font-size="12" fill="#333">memory</text>',
     ]
+    present = {shown(record) for record in rows}
+    names = [*VERDICT_COLOURS, *(name for name in OUTCOME_COLOURS if name in present)]
     left = 165
-    for verdict, colour in VERDICT_COLOURS.items():
-        items.append(f'<rect x="{left}" y="10" width="11" height="11" fill="{colour}"/>')
-        items.append(f'<text x="{left + 15}" y="20" font-size="12" fill="#333">{verdict}</text>')
-        left += 22 + 7 * len(verdict)
+    for name in names:
+        items.append(f'<rect x="{left}" y="10" width="11" height="11" fill="{colour_of(name)}"/>')
+        items.append(f'<text x="{left + 15}" y="20" font-size="12" fill="#333">{name}</text>')
+        left += 22 + 7 * len(name)
+    items.append(
+        f'<text x="{WIDTH - 10}" y="20" text-anchor="end" font-size="11" fill="#555">'
+        "measured / budget, log scale</text>"
+    )
     return items
 
 
-def _row(record: Record, top: float, x: Callable[[float], float], end: float) -> list[str]:
-    colour = colour_of(record.verdict)
+def _row(record: Record, top: float, end: float) -> list[str]:
+    verdict = shown(record)
+    colour = colour_of(verdict)
     nodeid = escape(record.nodeid)
     parts = [
-        f'<g class="test verdict-{escape(record.verdict)}" data-nodeid="{nodeid}">',
-        f'<text class="label" x="{LABEL_WIDTH - 8}" y="{top + ROW_HEIGHT / 2 + 4:.1f}" text-anchor="end" '
-        f'font-size="12" font-family="monospace" fill="#222"><title>{nodeid}</title>'
+        f'<g class="test verdict-{escape(verdict)}" data-nodeid="{nodeid}">',
+        f'<text class="label" x="{PLOT_LEFT}" y="{top + LABEL_HEIGHT - 5:.1f}" font-size="12" '
+        f'font-family="monospace" fill="#222"><title>{nodeid}</title>'
         f"{escape(short_label(record.nodeid))}</text>",
     ]
     bars = _bars(record)
     if not bars:
         reason = record.reason or "nothing measured"
         parts.append(
-            f'<text class="unmeasured" x="{LABEL_WIDTH + 6}" y="{top + ROW_HEIGHT / 2 + 4:.1f}" '
-            f'font-size="12" fill="{colour}"><title>{nodeid}\n{escape(verdict_text(record))}</title>'
-            f"{escape(record.verdict)}: {escape(reason[:70])}</text>"
+            f'<text class="unmeasured" x="{PLOT_LEFT + 6}" y="{top + LABEL_HEIGHT + BAR_HEIGHT:.1f}" '
+            f'font-size="12" fill="{colour}"><title>{nodeid}\n{escape(shown_text(record))}</title>'
+            f"{escape(verdict)}: {escape(reason[:90])}</text>"
         )
     for slot, (kind, ratio, title) in enumerate(bars):
-        y = top + 4 + slot * (BAR_HEIGHT + 3)
-        right = x(ratio)
-        width = max(right - LABEL_WIDTH, 2.0)
-        style = f'fill="{colour}"' + (
-            f' fill-opacity="0.45" stroke="{colour}" stroke-width="1"' if kind == "memory" else ""
-        )
-        clipped = ratio > end
-        parts.append(
-            f'<rect class="bar {kind}" data-ratio="{ratio:.4g}" x="{LABEL_WIDTH}" y="{y:.1f}" '
-            f'width="{width:.1f}" height="{BAR_HEIGHT}" {style}><title>{escape(title)}</title></rect>'
-        )
-        parts.append(
-            f'<text class="value" x="{LABEL_WIDTH + width + 4:.1f}" y="{y + BAR_HEIGHT - 1:.1f}" '
-            f'font-size="11" fill="#333">{"» " if clipped else ""}{escape(ratio_text(ratio))}</text>'
-        )
+        parts += _bar(kind, ratio, title, top + LABEL_HEIGHT + slot * (BAR_HEIGHT + 3), colour, end)
     parts.append("</g>")
     return parts
+
+
+def _bar(kind: str, ratio: float, title: str, y: float, colour: str, end: float) -> list[str]:
+    """One bar from the axis's left end to the ratio, its value beside it (``»`` when clipped)."""
+    width = max(position(ratio, end) - PLOT_LEFT, 2.0)
+    style = f'fill="{colour}"' + (
+        f' fill-opacity="0.45" stroke="{colour}" stroke-width="1"' if kind == "memory" else ""
+    )
+    clipped = "» " if ratio > end else ""
+    return [
+        f'<rect class="bar {kind}" data-ratio="{ratio:.4g}" x="{PLOT_LEFT}" y="{y:.1f}" '
+        f'width="{width:.1f}" height="{BAR_HEIGHT}" {style}><title>{escape(title)}</title></rect>',
+        f'<text class="value" x="{PLOT_LEFT + width + 4:.1f}" y="{y + BAR_HEIGHT - 1:.1f}" '
+        f'font-size="11" fill="#333">{clipped}{escape(ratio_text(ratio))}</text>',
+    ]

@@ -47,7 +47,9 @@ def write_atomically(path: Path, text: str) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
-    except OSError as error:
+    except BaseException as error:  # an interrupt too: no temporary file is left behind
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-        raise ReportPathError(f"cannot write {path}: {error.strerror or error}") from None
+        if isinstance(error, OSError):
+            raise ReportPathError(f"cannot write {path}: {error.strerror or error}") from None
+        raise

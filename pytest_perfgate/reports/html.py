@@ -11,7 +11,8 @@ from ..quantities import format_memory, format_time
 from ..record import Record
 from .chart import render_svg
 from .model import Report, counts_line
-from .palette import CSS_VARIABLES, VERDICT_COLOURS
+from .outcome import shown
+from .palette import CSS_VARIABLES, SHOWN_COLOURS
 from .terminal import COLUMNS, LEGEND, differs, ordered, row
 
 STYLE = (
@@ -27,13 +28,18 @@ p.counts { font-size: 15px; font-weight: 600; }
   padding: 6px 10px; margin: 6px 0; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; vertical-align: top; }
-td.num, td.nodeid, th { white-space: nowrap; }
+td, th { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.nodeid { font-family: monospace; }
+td.nodeid { font-family: monospace; white-space: normal; min-width: 24ch; max-width: 64ch;
+  overflow-wrap: anywhere; }
+td.verdict { white-space: normal; }
 tr.verdict-fail td.verdict { color: var(--verdict-fail); font-weight: 700; }
 tr.verdict-warn td.verdict { color: var(--verdict-warn); font-weight: 700; }
 tr.verdict-pass td.verdict { color: var(--verdict-pass); }
 tr.verdict-not-measured td.verdict { color: #666; }
+tr.verdict-xfail td.verdict { color: var(--verdict-xfail); }
+tr.verdict-xpass td.verdict { color: var(--verdict-xpass); }
+tr.verdict-skip td.verdict { color: #666; }
 .message { font-family: monospace; white-space: pre-wrap; color: var(--verdict-fail); }
 footer { margin-top: 32px; font-size: 12px; color: #555; }
 footer dt { font-weight: 600; float: left; clear: left; width: 160px; }
@@ -71,7 +77,7 @@ def summary_table(records: Sequence[Record]) -> str:
     lines = [f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>']
     for record in ordered(records):
         cells = row(record)
-        name = escape(cells[0])
+        name = breakable(cells[0])
         if _has_details(record):
             name = f'<a href="#{_anchor(record.nodeid)}">{name}</a>'
         tds = [f'<td class="nodeid">{name}</td>']
@@ -80,11 +86,19 @@ def summary_table(records: Sequence[Record]) -> str:
             for i, cell in enumerate(cells[1:-1], start=1)
         ]
         tds.append(f'<td class="verdict">{escape(cells[-1])}</td>')
-        lines.append(f'<tr class="verdict-{escape(record.verdict)}">{"".join(tds)}</tr>')
+        lines.append(f'<tr class="verdict-{escape(shown(record))}">{"".join(tds)}</tr>')
     lines.append("</tbody></table>")
     if any(differs(record) for record in records):
         lines.append(f'<p class="legend">{escape(LEGEND)}</p>')
     return "\n".join(lines)
+
+
+def breakable(nodeid: str) -> str:
+    """A node id as HTML that wraps after its path separators (``/``, ``::``, ``[``), whole."""
+    text = escape(nodeid)
+    for separator in ("/", "::", "["):
+        text = text.replace(separator, separator + "<wbr>")
+    return text
 
 
 def _has_details(record: Record) -> bool:
@@ -192,7 +206,7 @@ def render(report: Report) -> str:
         )
     body += [f'<p class="warning">{escape(warning)}</p>' for warning in report.warnings]
     body += [
-        "<h2>Measured / budget</h2>",
+        "<h2>Measured / budget (log scale)</h2>",
         f'<div class="chart">{render_svg(records)}</div>',
         "<h2>Summary</h2>",
         summary_table(records),
@@ -201,7 +215,7 @@ def render(report: Report) -> str:
     if any(sections):
         body += ["<h2>Details</h2>", *[section for section in sections if section]]
     body.append(_footer(report))
-    legend = ", ".join(f"{verdict}: {colour}" for verdict, colour in VERDICT_COLOURS.items())
+    legend = ", ".join(f"{verdict}: {colour}" for verdict, colour in SHOWN_COLOURS.items())
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from ..record import FAIL
 from .model import Report, counts_line
+from .outcome import shown
 from .terminal import COLUMNS, LEGEND, differs, ordered, row
 
 #: Columns aligned left; the others hold figures, aligned right. One delimiter per column, or GitHub
@@ -50,7 +52,7 @@ def render(report: Report) -> str:
         lines.append("|" + "|".join("---" if name in TEXT_COLUMNS else "---:" for name in COLUMNS) + "|")
         for record in ordered(report.tests):
             cells = row(record)
-            verdict = f"**{cell(cells[-1])}**" if record.verdict == "fail" else cell(cells[-1])
+            verdict = f"**{cell(cells[-1])}**" if shown(record) == FAIL else cell(cells[-1])
             lines.append("| " + " | ".join([code(cells[0]), *map(cell, cells[1:-1]), verdict]) + " |")
         lines.append("")
         if any(differs(record) for record in report.tests):

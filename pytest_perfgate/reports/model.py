@@ -9,7 +9,8 @@ from typing import Any
 
 from ..config.settings import Settings
 from ..config.targets import Budget
-from ..record import VERDICTS, Record
+from ..record import Record
+from .outcome import SHOWN, shown
 
 #: The ``schema`` value of a JSON report; a reader refuses any other.
 SCHEMA = "pytest-perfgate/1"
@@ -31,14 +32,18 @@ class Report:
     warnings: tuple[str, ...] = ()
     #: For a merged report: where each part came from (path, created, complete).
     merged_from: tuple[Mapping[str, Any], ...] = ()
+    #: ``[tool.perfgate.tests]`` patterns that matched no test: pattern, file, line, message (each
+    #: message is in ``warnings`` too).
+    unmatched_patterns: tuple[Mapping[str, Any], ...] = ()
     schema: str = SCHEMA
 
     @property
     def counts(self) -> dict[str, int]:
-        """How many tests got each verdict (every verdict present, zeros included)."""
-        counts = dict.fromkeys(VERDICTS, 0)
+        """How many tests each report shows with each verdict (:func:`.outcome.shown`: an expected
+        failure is an ``xfail``, as pytest counts it), every one present, zeros included."""
+        counts = dict.fromkeys(SHOWN, 0)
         for record in self.tests:
-            counts[record.verdict] = counts.get(record.verdict, 0) + 1
+            counts[shown(record)] += 1
         return counts
 
     def record(self, nodeid: str) -> Record | None:
@@ -57,6 +62,7 @@ class Report:
             "machine": dict(self.machine),
             "warnings": list(self.warnings),
             "merged_from": [dict(part) for part in self.merged_from],
+            "unmatched_patterns": [dict(item) for item in self.unmatched_patterns],
             "counts": self.counts,
             "tests": [record.to_dict() for record in self.tests],
         }

@@ -19,6 +19,7 @@ from ..config.settings import STATS
 from ..quantities import format_memory
 from ..record import VERDICTS, MemoryFigures, Record, TimeFigures
 from .model import SCHEMA, Report
+from .outcome import OUTCOMES
 
 #: A report larger than this is refused before it is read.
 MAX_BYTES = 256 * 1024**2
@@ -262,6 +263,11 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[object, str], None]:
     return check
 
 
+def _outcome(value: object, path: str) -> None:
+    if value is not None:
+        _one_of(OUTCOMES)(value, path)
+
+
 def _not_negative(value: object, path: str) -> None:
     values = value if isinstance(value, list) else [value]
     for index, number in enumerate(values):
@@ -278,6 +284,7 @@ def _not_empty(value: object, path: str) -> None:
 _CHECKS: dict[tuple[type[Any], str], Callable[[object, str], None]] = {
     (Record, "nodeid"): _not_empty,
     (Record, "verdict"): _one_of(VERDICTS),
+    (Record, "outcome"): _outcome,
     (TimeFigures, "stat"): _one_of(STATS),
     **{
         (TimeFigures, name): _not_negative

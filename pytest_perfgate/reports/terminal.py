@@ -6,19 +6,9 @@ from collections.abc import Iterable, Sequence
 
 from ..quantities import format_memory, format_ratio, format_time
 from ..record import Record
+from .outcome import shown_text
 
 COLUMNS = ("test", "target", "stat", "time", "cpu", "budget", "ratio", "memory", "budget", "verdict")
-
-
-def verdict_text(record: Record) -> str:
-    text = record.verdict.upper() if record.verdict == "fail" else record.verdict
-    if record.marginal:
-        text += " (marginal)"
-    if record.verdict == "not-measured" and record.reason:
-        text += f": {record.reason}"
-    elif record.verdict == "pass" and " only: memory not measured" in record.reason:
-        text += f" ({record.reason})"
-    return text
 
 
 #: Gates beyond one call shown in the time columns: kind -> (stat label, measured key, limit key, format).
@@ -80,7 +70,8 @@ def _time_cells(record: Record) -> tuple[str, str, str, str, str]:
 
 
 def row(record: Record) -> tuple[str, ...]:
-    """The summary cells of one record (a scaling or concurrent gate fills the time columns)."""
+    """The summary cells of one record (a scaling or concurrent gate fills the time columns); the verdict
+    as pytest's outcome makes it (:func:`.outcome.shown_text`)."""
     memory = record.memory
     return (
         record.nodeid,
@@ -88,7 +79,7 @@ def row(record: Record) -> tuple[str, ...]:
         *_time_cells(record),
         format_memory(memory.peak_bytes) if memory and memory.peak_bytes is not None else "-",
         format_memory(memory.budget_bytes) if memory and memory.budget_bytes is not None else "-",
-        verdict_text(record),
+        shown_text(record),
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ import pytest
 from ..config import timescale
 from ..config.settings import Settings
 from ..config.targets import ResolvedBudget
-from ..config.unmatched import UnmatchedPatterns
+from ..config.unmatched import Unmatched, UnmatchedPatterns
 from ..measure.deadline import Deadline
 from ..record import Record
 
@@ -134,8 +135,6 @@ def start_session(config: pytest.Config, settings: Settings) -> PerfgateSession:
         _register_reports(config, session)
     if config.getoption("perfgate_history_check", False):
         _register_history_check(config, session)
-    if config.pluginmanager.hasplugin("xdist"):
-        _register_xdist(config, session)
     return session
 
 
@@ -174,7 +173,7 @@ def _baseline(config: pytest.Config, settings: Settings) -> Baseline | None:
 def _register_reports(config: pytest.Config, session: PerfgateSession) -> None:
     from ..reports.collector import PerfgateReports
 
-    reports = PerfgateReports(config, session.settings)
+    reports = PerfgateReports(config, session.settings, SessionFacts(config))
     session.register(config, reports, "perfgate-reports")
     if config.getoption("perfgate_history", None) is not None:
         from ..history.recorder import HistoryRecorder, store_location
@@ -196,10 +195,32 @@ def _register_history_check(config: pytest.Config, session: PerfgateSession) -> 
     session.register(config, session.history_check, "perfgate-history-check")
 
 
-def _register_xdist(config: pytest.Config, session: PerfgateSession) -> None:
-    from ..xdist import hooks
+class SessionFacts:
+    """:class:`RunFacts` read from perfgate's session object."""
 
-    if hasattr(config, "workerinput"):
-        session.register(config, hooks.WorkerHooks(config), "perfgate-xdist-worker")
-    elif hooks.distributing(config):
-        session.register(config, hooks.ControllerHooks(config), "perfgate-xdist-controller")
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def time_scale(self) -> float:
+        return PerfgateSession.of(self.config).time_scale
+
+    def run_warnings(self) -> Sequence[str]:
+        return list(PerfgateSession.of(self.config).run_warnings)
+
+    def shipped_benchmarks(self) -> int:
+        return PerfgateSession.of(self.config).shipped_benchmarks
+
+    def unmatched_patterns(self) -> Sequence[Unmatched]:
+        unmatched = PerfgateSession.of(self.config).unmatched
+        return [] if unmatched is None else list(unmatched.found)
+
+    def performance_tests(self, session: pytest.Session) -> Collection[str] | None:
+        controller = self.config.pluginmanager.get_plugin("perfgate-xdist-controller")
+        if controller is not None:  # the workers collected; the first to report named them
+            announced = getattr(controller, "performance", None)
+            return None if announced is None else list(announced)
+        return [
+            item.nodeid
+            for item in session.items
+            if budget_of(item) is not None or "perfgate" in getattr(item, "fixturenames", ())
+        ]
