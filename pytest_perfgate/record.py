@@ -1,9 +1,6 @@
-"""The one record per performance test that every report reads.
-
-It travels on ``item.user_properties`` (so it reaches the xdist controller inside the test
-report): flat ``perfgate.*`` properties for junit, and ``perfgate.record``, the whole record as
-JSON, from which the terminal, JSON, Markdown and HTML reports are built.
-"""
+"""The one record per performance test that every report reads: flat ``perfgate.*`` junit properties
+and ``perfgate.record`` (the whole record as JSON) on ``item.user_properties``, so it reaches the
+xdist controller inside the test report."""
 
 from __future__ import annotations
 

@@ -140,15 +140,9 @@ def cycles() -> list[list[str]]:
     return found
 
 
-def packages(xfail: dict[str, str] | None = None) -> list[object]:
-    """One case per package; a known violation in another part of the code is an expected failure."""
-    xfail = xfail or {}
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=xfail[name]))
-        if name in xfail
-        else name
-        for name in PACKAGES
-    ]
+def packages() -> list[str]:
+    """One case per package."""
+    return list(PACKAGES)
 
 
 def first_party(module: Module, imports: set[str]) -> list[str]:
@@ -197,16 +191,8 @@ def layer(name: str) -> str:
     "package",
     [
         pytest.param("measure"),
-        pytest.param(
-            "verdict",
-            marks=pytest.mark.xfail(
-                strict=False, reason="verdict/baseline.py, noisy_time.py use runtest/session"
-            ),
-        ),
-        pytest.param(
-            "reports",
-            marks=pytest.mark.xfail(strict=False, reason="reports/collector.py uses runtest/session"),
-        ),
+        pytest.param("verdict"),
+        pytest.param("reports"),
     ],
 )
 def test_arrows_point_down(package: str) -> None:
@@ -230,12 +216,7 @@ def pytest_objects(tree: ast.Module, names: frozenset[str]) -> Iterator[int]:
     "package",
     [
         pytest.param("measure"),
-        pytest.param(
-            "verdict",
-            marks=pytest.mark.xfail(
-                strict=False, reason="verdict/baseline.py, noisy_time.py take pytest.Config"
-            ),
-        ),
+        pytest.param("verdict"),
     ],
 )
 def test_no_config_or_item_below_runtest(package: str) -> None:
@@ -291,16 +272,7 @@ def docstring_lines(tree: ast.Module) -> int:
 
 @pytest.mark.parametrize(
     "package",
-    packages(
-        {
-            "gates": "gates/compare.py, concurrent.py, leaks.py, scaling.py: design notes in the docstring",
-            "history": "history/check.py: design notes in the docstring",
-            "measure": "measure/contention.py: design notes in the docstring",
-            "runtest": "runtest/call.py, memory.py, profile.py: design notes in the docstring",
-            "top": "record.py: design notes in the docstring",
-            "verdict": "verdict/noisy_time.py: design notes in the docstring",
-        }
-    ),
+    packages(),
 )
 def test_module_docstrings_of_one_to_three_lines(package: str) -> None:
     wrong = {module.where: docstring_lines(module.tree) for module in in_package(package)}
@@ -382,12 +354,7 @@ def mutable_state(tree: ast.Module) -> Iterator[str]:
 
 @pytest.mark.parametrize(
     "package",
-    packages(
-        {
-            "gates": "gates/concurrent.py: an unbounded cache",
-            "measure": "measure/contention.py: a module-level run queue reader",
-        }
-    ),
+    packages(),
 )
 def test_no_module_level_mutable_state(package: str) -> None:
     wrong = {module.where: list(mutable_state(module.tree)) for module in in_package(package)}

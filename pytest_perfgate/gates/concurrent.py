@@ -1,15 +1,5 @@
-"""``perfgate.concurrent``: a call's median time alone, then with ``workers`` copies running at once.
-
-Rounds alternate one batch of worker 0 alone with one batch of every worker at once; the slowdown is
-the median over the rounds of (median batch together / batch alone). Contention: each batch is judged
-on wall time (together: from the common start) less the run-queue wait other processes caused (the
-time gate's correction; the wait the workers cause each other beyond the cores stays in), which
-leaves CPU time and time blocked on the GIL, locks or I/O: a GIL-bound loop still fails, a
-neighbour's load does not count. Over the limit is a warning, not a failure, when a GIL-free
-reference (zlib) run side by side by the same workers is as slow (cores sharing hardware: SMT
-siblings, a clock, memory bandwidth), or when the machine was busy and what a lock or GIL holder
-waiting for a CPU passes on to the others could explain it.
-"""
+"""``perfgate.concurrent``: a call's median time alone, then with ``workers`` copies running at once,
+judged with other processes' run-queue wait taken out (how: the documentation's internals page)."""
 
 from __future__ import annotations
 
@@ -56,7 +46,7 @@ REFERENCE_S = 0.02
 CODE, REFERENCE = 0, 1
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)
 def _reference_block() -> bytes:
     words = [f"{index * 7919 % 104729:x}" for index in range(512)]
     text = " ".join(words[(index * 37) % 512] for index in range(12_000))
