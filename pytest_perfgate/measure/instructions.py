@@ -185,6 +185,7 @@ class _Trampoline:
         self._qsort.restype = None
         self._items = (ctypes.c_int * 2)(0, 1)
         self._job: Callable[[], None] | None = None
+        self._running = False
         self._compare = _Compare(self._callback)  # kept alive as long as the trampoline
         for _ in range(WARM_CALLS):  # the interpreter specialises (quickens) code after a few calls
             self.call(_nothing)
@@ -197,7 +198,7 @@ class _Trampoline:
 
     def call(self, fn: Callable[[], T]) -> T:
         """``fn()`` from inside ``qsort``; its exception, if any, is raised after ``qsort`` returns."""
-        if self._job is not None:
+        if self._running:
             raise CallgrindError("a counted call cannot count another call inside it")
         outcome: list[T] = []
         errors: list[BaseException] = []
@@ -208,11 +209,11 @@ class _Trampoline:
             except BaseException as error:  # a ctypes callback cannot raise: carried out instead
                 errors.append(error)
 
-        self._job = job
+        self._job, self._running = job, True
         try:
             self._qsort(self._items, 2, ctypes.sizeof(ctypes.c_int), self._compare)
         finally:
-            called, self._job = self._job is None, None
+            called, self._job, self._running = self._job is None, None, False
         if errors:
             raise errors[0]
         if not called:
@@ -371,15 +372,18 @@ def measure(fn: Callable[[], T], *, warmup: int = 1, rounds: int = 1) -> Measure
     if rounds < 1 or warmup < 0:
         raise ValueError(f"rounds must be >= 1 and warmup >= 0 (got rounds={rounds}, warmup={warmup})")
     session = _current()
-    for _ in range(warmup):  # through qsort like the counted calls, so the same code is warm
-        session.trampoline.call(fn)
-    session.dumps.drain()
     counts: list[Counts] = []
-    with steady_gc(), instrumentation():
-        for _ in range(rounds):
-            gc.collect()
-            count, result = count_call(fn)
-            counts.append(count)
+    with steady_gc():
+        for _ in range(warmup):  # through qsort like the counted calls, so the same code is warm
+            session.trampoline.call(fn)
+        gc.collect()
+        gc.freeze()  # what the warm-up left (compiled code, caches) too: the resets stay cheap
+        session.dumps.drain()
+        with instrumentation():
+            for _ in range(rounds):
+                gc.collect()
+                count, result = count_call(fn)
+                counts.append(count)
     return Measurement(counts=counts, result=result)
 
 
