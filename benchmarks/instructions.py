@@ -1,17 +1,6 @@
-"""Instructions mode against wall-clock timing: run-to-run variation, a 2% regression, and the costs.
-
-1. variation: one function's figure over 10 fresh runs on a quiet machine and 10 with three busy
-   loader processes (numpy sort loops, started and killed by this script): its instruction count
-   (a pytest session relaunched under callgrind) beside its wall-clock time (median of 21 calls).
-2. detection: the same function and a copy doing 2% more work, 20 runs each under the loaders,
-   against the first quiet run as baseline: how many exceed a 1% regression threshold.
-3. costs: pytest start-up natively and under callgrind (instrumentation switched on around the
-   counted calls, or on from the start; plain and with numpy + numba imported), the cost of one
-   counted call, and of cache simulation.
-
-Run: ``python benchmarks/instructions.py [--runs 10] [--detection-runs 20] [--skip-costs]`` (Linux with
-valgrind; ~20 minutes on 2 cores).
-"""
+"""Instruction counts against wall-clock times: run-to-run variation quiet and beside busy loaders,
+a 2% regression against a 1% threshold, and the costs (start-up, switching, counted calls, cache-sim).
+Run: ``python benchmarks/instructions.py [--runs 10] [--detection-runs 20] [--skip-costs]`` (Linux)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Instruction counts of single calls under Valgrind's callgrind: the deterministic way of measuring.
-
-perfgate relaunches the pytest session under callgrind (:func:`valgrind_command`). In there each
-counted call runs as the comparison callback of libc's ``qsort`` on a 2-element array: callgrind
-collects only inside ``qsort_r`` (``--toggle-collect``, ``qsort`` enters it with an ordinary call)
-and writes a dump each time it leaves it (``--dump-after``), so every call has a dump of its own.
-Instrumentation itself starts off (``--instr-atstart=no``: start-up and everything uncounted run
-5-7x faster) and is switched on around the counted calls through valgrind's gdbserver (``vgdb``).
-"""
+"""Instruction counts of single calls under callgrind: each counted call runs as the callback of
+libc's ``qsort``, callgrind collects inside ``qsort_r`` only and dumps when it leaves, one dump a call;
+instrumentation starts off and is switched on around the counted calls through ``vgdb``."""
 
 from __future__ import annotations
 
@@ -429,11 +423,9 @@ def valgrind_command(
     python: str = sys.executable,
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
-    """The command that reruns ``python -m pytest <argv>`` under callgrind, dumps going to ``out_dir``.
-
-    It starts with ``env``: :data:`DIR_ENV` and :data:`INSTR_ENV` tell the child, and a fixed
-    ``PYTHONHASHSEED`` (unless one is set) keeps string hashing, hence the counts, the same every run.
-    """
+    """The command rerunning ``python -m pytest <argv>`` under callgrind, dumps going to ``out_dir``;
+    ``env`` first sets :data:`DIR_ENV`, :data:`INSTR_ENV` and a fixed ``PYTHONHASHSEED`` (unless set):
+    string hashing, hence the counts, the same every run."""
     out = os.fspath(out_dir)
     return [
         shutil.which("env") or "/usr/bin/env",
