@@ -34,10 +34,12 @@ SESSION_TESTS = (
     WORKLOAD
     + """
 import os, time
-from pytest_perfgate.measure.instructions import count_call, instrumentation, measure
+from pytest_perfgate.measure.instructions import Counter
+
+counter = Counter.from_environment()
 
 def report(name, n):
-    measurement = measure(lambda: workload(n), rounds=3)
+    measurement = counter.measure(lambda: workload(n), rounds=3)
     print(f"\\nFIGURE {name} {measurement.instructions} {measurement.cycles_est}")
 
 def test_unchanged():
@@ -48,15 +50,15 @@ def test_regressed():
 
 def test_costs():
     started = time.perf_counter()
-    measure(lambda: None)
+    counter.measure(lambda: None)
     switched = time.perf_counter() - started
-    with instrumentation():
+    with counter.instrumentation():
         started = time.perf_counter()
         for _ in range(10):
-            count_call(lambda: None)
+            counter.count_call(lambda: None)
         empty = (time.perf_counter() - started) / 10
         started = time.perf_counter()
-        counts, _ = count_call(lambda: workload(int(os.environ["N_UNCHANGED"])))
+        counts, _ = counter.count_call(lambda: workload(int(os.environ["N_UNCHANGED"])))
         counted = time.perf_counter() - started
     print(f"\\nCOSTS {switched} {empty} {counted} {counts.instructions}")
 """

@@ -21,13 +21,11 @@ __all__ = [
     "DIR_ENV",
     "INSTR_ENV",
     "CallgrindError",
+    "Counter",
     "Counts",
     "Measurement",
     "callgrind_options",
-    "count_call",
     "cycles_estimate",
-    "instrumentation",
-    "measure",
     "parse_dump",
     "read_dump",
     "steady_gc",
@@ -252,96 +250,10 @@ class _Dumps:
         return Counts(instructions=events.get("Ir", 0), events=events)
 
 
-@dataclass
-class _Session:
-    """This process's counting state under callgrind."""
-
-    pid: int
-    dumps: _Dumps
-    trampoline: _Trampoline
-    instr_switched: bool  # instrumentation starts off and is switched on around counted calls
-    instr_on: bool = False
-
-
-_session: _Session | None = None
-
-
-def _current() -> _Session:
-    global _session
-    if _session is None or _session.pid != os.getpid():
-        if not under_callgrind():
-            raise CallgrindError(f"not running under callgrind started by perfgate (no {DIR_ENV})")
-        _session = _Session(
-            pid=os.getpid(),
-            dumps=_Dumps(Path(os.environ[DIR_ENV])),
-            trampoline=_Trampoline(),
-            instr_switched=os.environ.get(INSTR_ENV, "on") == "off",
-        )
-    return _session
-
-
-def count_call(fn: Callable[[], T]) -> tuple[Counts, T]:
-    """Count one call of ``fn``; inside an :func:`instrumentation` block, else in one of its own."""
-    session = _current()
-    if session.instr_switched and not session.instr_on:
-        with instrumentation():
-            return count_call(fn)
-    session.dumps.drain()
-    try:
-        result = session.trampoline.call(fn)
-    except BaseException:
-        session.dumps.drain()
-        raise
-    return session.dumps.take(), result
-
-
 def _vgdb() -> str:
     valgrind = shutil.which("valgrind")
     beside = Path(valgrind).with_name("vgdb") if valgrind else None
     return str(beside) if beside is not None and beside.exists() else shutil.which("vgdb") or "vgdb"
-
-
-def _switch(session: _Session, state: str) -> None:
-    """Tell callgrind (through vgdb and valgrind's gdbserver) to turn instrumentation on or off."""
-    command = [
-        _vgdb(),
-        f"--vgdb-prefix={session.dumps.directory / VGDB_PREFIX}",
-        f"--pid={os.getpid()}",
-        "instrumentation",
-        state,
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + SWITCH_TIMEOUT_S
-    # Keep executing meanwhile: the gdbserver looks for vgdb's request every few thousand blocks.
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise CallgrindError(
-                f"callgrind did not switch instrumentation {state} in {SWITCH_TIMEOUT_S:.0f} s"
-            )
-    output = process.stdout.read().decode(errors="replace").strip() if process.stdout else ""
-    if process.returncode != 0:
-        raise CallgrindError(f"could not switch callgrind's instrumentation {state}: {output}")
-    session.instr_on = state == "on"
-
-
-@contextmanager
-def instrumentation() -> Iterator[None]:
-    """Callgrind's instrumentation on during the block (then off again, if the session started it off)."""
-    session = _current()
-    if not session.instr_switched or session.instr_on:
-        yield
-        return
-    _switch(session, "on")
-    try:
-        # The first dump after a switch is off by the previous period's costs: a call to throw away.
-        session.dumps.drain()
-        session.trampoline.call(_nothing)
-        session.dumps.drain()
-        yield
-    finally:
-        _switch(session, "off")
 
 
 @contextmanager
@@ -358,27 +270,99 @@ def steady_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def measure(fn: Callable[[], T], *, warmup: int = 1, rounds: int = 1) -> Measurement[T]:
-    """Call ``fn`` ``warmup`` times uncounted (compilation, caches), then count ``rounds`` calls of it.
+class Counter:
+    """Counts calls in a process perfgate started under callgrind; make one with :meth:`from_environment`."""
 
-    Each counted call starts with the garbage collector in the same state (:func:`steady_gc`).
-    """
-    if rounds < 1 or warmup < 0:
-        raise ValueError(f"rounds must be >= 1 and warmup >= 0 (got rounds={rounds}, warmup={warmup})")
-    session = _current()
-    counts: list[Counts] = []
-    with steady_gc():
-        for _ in range(warmup):  # through qsort like the counted calls, so the same code is warm
-            session.trampoline.call(fn)
-        gc.collect()
-        gc.freeze()  # what the warm-up left (compiled code, caches) too: the resets stay cheap
-        session.dumps.drain()
-        with instrumentation():
-            for _ in range(rounds):
-                gc.collect()
-                count, result = count_call(fn)
-                counts.append(count)
-    return Measurement(counts=counts, result=result)
+    def __init__(self, directory: Path, instr_switched: bool) -> None:
+        self.pid = os.getpid()
+        self.dumps = _Dumps(directory)
+        self.trampoline = _Trampoline()
+        #: Instrumentation starts off and is switched on around the counted calls.
+        self.instr_switched = instr_switched
+        self.instr_on = False
+
+    @classmethod
+    def from_environment(cls) -> Counter:
+        """This session's counter (from :data:`DIR_ENV`, :data:`INSTR_ENV`); an error outside callgrind."""
+        if not under_callgrind():
+            raise CallgrindError(f"not running under callgrind started by perfgate (no {DIR_ENV})")
+        return cls(Path(os.environ[DIR_ENV]), instr_switched=os.environ.get(INSTR_ENV, "on") == "off")
+
+    def _check_process(self) -> None:
+        if os.getpid() != self.pid:
+            raise CallgrindError("a counter made before a fork cannot count in the forked process")
+
+    def count_call(self, fn: Callable[[], T]) -> tuple[Counts, T]:
+        """Count one call of ``fn``; inside an :meth:`instrumentation` block, else in one of its own."""
+        self._check_process()
+        if self.instr_switched and not self.instr_on:
+            with self.instrumentation():
+                return self.count_call(fn)
+        self.dumps.drain()
+        try:
+            result = self.trampoline.call(fn)
+        except BaseException:
+            self.dumps.drain()
+            raise
+        return self.dumps.take(), result
+
+    def _switch(self, state: str) -> None:
+        """Tell callgrind (through vgdb and valgrind's gdbserver) to turn instrumentation on or off."""
+        prefix = self.dumps.directory / VGDB_PREFIX
+        command = [_vgdb(), f"--vgdb-prefix={prefix}", f"--pid={self.pid}", "instrumentation", state]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + SWITCH_TIMEOUT_S
+        # Keep executing meanwhile: the gdbserver looks for vgdb's request every few thousand blocks.
+        while process.poll() is None:
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise CallgrindError(
+                    f"callgrind did not switch instrumentation {state} in {SWITCH_TIMEOUT_S:.0f} s"
+                )
+        output = process.stdout.read().decode(errors="replace").strip() if process.stdout else ""
+        if process.returncode != 0:
+            raise CallgrindError(f"could not switch callgrind's instrumentation {state}: {output}")
+        self.instr_on = state == "on"
+
+    @contextmanager
+    def instrumentation(self) -> Iterator[None]:
+        """Callgrind's instrumentation on during the block (then off again, if the session started it off)."""
+        self._check_process()
+        if not self.instr_switched or self.instr_on:
+            yield
+            return
+        self._switch("on")
+        try:
+            # The first dump after a switch is off by the previous period's costs: a call to throw away.
+            self.dumps.drain()
+            self.trampoline.call(_nothing)
+            self.dumps.drain()
+            yield
+        finally:
+            self._switch("off")
+
+    def measure(self, fn: Callable[[], T], *, warmup: int = 1, rounds: int = 1) -> Measurement[T]:
+        """Call ``fn`` ``warmup`` times uncounted (compilation, caches), then count ``rounds`` calls of it.
+
+        Each counted call starts with the garbage collector in the same state (:func:`steady_gc`).
+        """
+        if rounds < 1 or warmup < 0:
+            raise ValueError(f"rounds must be >= 1 and warmup >= 0 (got rounds={rounds}, warmup={warmup})")
+        self._check_process()
+        counts: list[Counts] = []
+        with steady_gc():
+            for _ in range(warmup):  # through qsort like the counted calls, so the same code is warm
+                self.trampoline.call(fn)
+            gc.collect()
+            gc.freeze()  # what the warm-up left (compiled code, caches) too: the resets stay cheap
+            self.dumps.drain()
+            with self.instrumentation():
+                for _ in range(rounds):
+                    gc.collect()
+                    count, result = self.count_call(fn)
+                    counts.append(count)
+        return Measurement(counts=counts, result=result)
 
 
 # -- the parent: relaunching the session under callgrind ------------------------------------------
