@@ -9,11 +9,13 @@ import math
 import re
 
 __all__ = [
+    "format_instructions",
     "format_memory",
     "format_ratio",
     "format_time",
     "parse_budget_spec",
     "parse_fraction",
+    "parse_instructions",
     "parse_memory",
     "parse_time",
 ]
@@ -138,6 +140,43 @@ def parse_memory(text: str | Number) -> int:
     if size < 1:
         raise ValueError(f"{text!r} is less than one byte")
     return size
+
+
+#: Instruction-count suffixes: powers of 1000 (``"25M"`` is 25,000,000), case-insensitive.
+INSTRUCTION_UNITS: dict[str, int] = {"k": 1000, "m": 1000**2, "g": 1000**3}
+
+
+def parse_instructions(text: str | Number) -> int:
+    """Parse an instruction count (``"25M"``, ``"1.5 G"``, ``"800k"``, or a number); K/M/G are 1000-based."""
+    if isinstance(text, bool) or not isinstance(text, (int, float, str)):
+        raise ValueError(f"{text!r} is not an instruction count: give a number or a string such as '25M'")
+    if not isinstance(text, str):
+        number, factor = _check_number(_as_float(text), text), 1
+    else:
+        match = _match(text, "instruction count")
+        if match is None:
+            raise ValueError(
+                f"{text!r} is not an instruction count (expected a number and K, M or G, e.g. '25M')"
+            )
+        unit = match.group("unit")
+        number = _check_number(float(match.group("number")), text)
+        unit_factor = INSTRUCTION_UNITS.get(unit.lower()) if unit is not None else 1
+        if unit_factor is None:
+            raise ValueError(f"{text!r} has an unknown instruction-count suffix {unit!r} (known: K, M, G)")
+        factor = unit_factor
+    count = round(_check_number(number * factor, text))
+    if count < 1:
+        raise ValueError(f"{text!r} is less than one instruction")
+    return count
+
+
+def format_instructions(count: float) -> str:
+    """``4126621`` -> ``"4.13M"``: three significant digits with a 1000-based K, M or G suffix."""
+    rounded = float(f"{count:.3g}")  # 999,999 is "1M", not "1000K"
+    for unit, factor in (("G", 1000**3), ("M", 1000**2), ("K", 1000)):
+        if abs(rounded) >= factor:
+            return f"{_significant(rounded / factor)}{unit}"
+    return f"{round(count)}"
 
 
 _PLURAL = {"time": "times", "memory": "memories"}
