@@ -138,14 +138,14 @@ def test_the_example_runs_as_written_and_fails_as_the_readme_shows(
 
 
 def test_the_failure_shape_tells_a_different_message_apart() -> None:
-    shown = "FAILED t.py::test_x - Failed: perfgate: budget: time median 29.7 ms > budget 1 ms (29.75x)"
+    shown = "FAILED t.py::test_x - Failed: perfgate: marker: time median 29.7 ms > budget 1 ms (29.75x)"
     assert failure_shape(shown).match(
-        "FAILED t.py::test_x - Failed: perfgate: budget: time median 1.02 s > budget 1 ms (1020.5x)"
+        "FAILED t.py::test_x - Failed: perfgate: marker: time median 1.02 s > budget 1 ms (1020.5x)"
     )
     assert not failure_shape(shown).match(
-        "FAILED t.py::test_x - Failed: perfgate: marker: time median 29.7 ms > budget 1 ms (29.75x)"
+        "FAILED t.py::test_x - Failed: perfgate: budget: time median 29.7 ms > budget 1 ms (29.75x)"
     )
-    assert not failure_shape(shown).match("FAILED t.py::test_x - Failed: perfgate: budget: ...")
+    assert not failure_shape(shown).match("FAILED t.py::test_x - Failed: perfgate: marker: ...")
 
 
 def test_the_configuration_block_configures_the_example(pytester: pytest.Pytester) -> None:
