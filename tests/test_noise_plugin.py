@@ -42,7 +42,9 @@ def test_over_budget_is_confirmed_before_failing(pytester: pytest.Pytester) -> N
     )
     record = records(pytester)["test_slow"]
     attempts = record["attempts"]
-    assert isinstance(attempts, list) and len(attempts) == 2
+    assert isinstance(attempts, list)
+    attempts = [attempt for attempt in attempts if attempt["counted"]]  # a slow-CPU attempt is set aside
+    assert len(attempts) == 2
     for attempt in attempts:
         assert attempt["value_s"] > 0.005 and attempt["rounds"] >= 6
         assert {"min", "median", "ci_low", "ci_high", "contention"} <= set(attempt)
@@ -64,7 +66,8 @@ def test_confirm_zero_fails_on_one_measurement(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest("--junitxml=junit.xml", "--perfgate-confirm=0")
     result.assert_outcomes(failed=1)
     attempts = records(pytester)["test_slow"]["attempts"]
-    assert isinstance(attempts, list) and len(attempts) == 1
+    assert isinstance(attempts, list)
+    assert len([attempt for attempt in attempts if attempt["counted"]]) == 1  # a slow-CPU one is set aside
 
 
 def test_benchmark_fixture_tests_get_an_interval_and_contention(pytester: pytest.Pytester) -> None:
