@@ -37,9 +37,10 @@ import os, time
 from pytest_perfgate.measure.instructions import Counter
 
 counter = Counter.from_environment()
+count_call, instrumentation, measure = counter.count_call, counter.instrumentation, counter.measure
 
 def report(name, n):
-    measurement = counter.measure(lambda: workload(n), rounds=3)
+    measurement = measure(lambda: workload(n), rounds=3)
     print(f"\\nFIGURE {name} {measurement.instructions} {measurement.cycles_est}")
 
 def test_unchanged():
@@ -50,15 +51,15 @@ def test_regressed():
 
 def test_costs():
     started = time.perf_counter()
-    counter.measure(lambda: None)
+    measure(lambda: None)
     switched = time.perf_counter() - started
-    with counter.instrumentation():
+    with instrumentation():
         started = time.perf_counter()
         for _ in range(10):
-            counter.count_call(lambda: None)
+            count_call(lambda: None)
         empty = (time.perf_counter() - started) / 10
         started = time.perf_counter()
-        counts, _ = counter.count_call(lambda: workload(int(os.environ["N_UNCHANGED"])))
+        counts, _ = count_call(lambda: workload(int(os.environ["N_UNCHANGED"])))
         counted = time.perf_counter() - started
     print(f"\\nCOSTS {switched} {empty} {counted} {counts.instructions}")
 """

@@ -6,7 +6,6 @@ The tests marked ``valgrind`` run code under callgrind and are skipped, saying w
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -239,38 +238,10 @@ def test_not_under_callgrind_without_the_variable_or_without_valgrind(
     assert under_callgrind()
 
 
-def test_no_counter_outside_callgrind(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counting_outside_callgrind_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(DIR_ENV, raising=False)
     with pytest.raises(CallgrindError, match="not running under callgrind"):
         Counter.from_environment()
-
-
-def test_a_counter_sums_the_dumps_written_during_the_call_and_deletes_them(tmp_path: Path) -> None:
-    counter = Counter(tmp_path, instr_switched=False)
-    prefix = f"callgrind.out.{os.getpid()}"
-    (tmp_path / f"{prefix}.3").write_text("left by an earlier qsort")  # drained before the call
-    (tmp_path / f"callgrind.out.{os.getpid() + 1}.1").write_text("another process's")  # not ours
-
-    def call() -> str:  # what callgrind does when the call leaves qsort_r (twice if split)
-        (tmp_path / f"{prefix}.4").write_text(SAMPLE_DUMP.read_text())
-        (tmp_path / f"{prefix}.5").write_text("events: Ir Dr\nsummary: 2 1\n")
-        return "done"
-
-    counts, result = counter.count_call(call)
-    assert result == "done"
-    assert counts.instructions == SAMPLE_EVENTS["Ir"] + 2 and counts.events["Dr"] == SAMPLE_EVENTS["Dr"] + 1
-    assert sorted(path.name for path in tmp_path.iterdir()) == [f"callgrind.out.{os.getpid() + 1}.1"]
-
-
-def test_a_counter_without_dumps_or_in_another_process_is_an_error(tmp_path: Path) -> None:
-    counter = Counter(tmp_path, instr_switched=False)
-    with pytest.raises(CallgrindError, match="wrote no dump"):
-        counter.count_call(lambda: None)
-    with pytest.raises(ValueError, match="rounds"):
-        counter.measure(lambda: None, rounds=0)
-    counter.pid = -1  # as in a process forked after it was made
-    with pytest.raises(CallgrindError, match="fork"):
-        counter.count_call(lambda: None)
 
 
 def test_the_trampoline_calls_once_and_carries_results_and_errors() -> None:
@@ -330,7 +301,8 @@ import pytest
 
 from pytest_perfgate.measure.instructions import Counter, under_callgrind
 
-counter = Counter.from_environment() if under_callgrind() else None
+counter = Counter.from_environment()
+count_call, measure = counter.count_call, counter.measure
 CACHE_SIM = os.environ["INNER_CACHE_SIM"] == "1"
 ALL_THREADS = os.environ["INNER_ALL_THREADS"] == "1"
 
@@ -347,8 +319,8 @@ def test_under_callgrind():
 
 
 def test_a_loop_twice_as_long_counts_twice_as_many_instructions():
-    small = counter.measure(lambda: loop(10_000), rounds=3)
-    large = counter.measure(lambda: loop(20_000), rounds=3)
+    small = measure(lambda: loop(10_000), rounds=3)
+    large = measure(lambda: loop(20_000), rounds=3)
     print("\\nFIGURES", [c.instructions for c in small.counts], [c.instructions for c in large.counts])
     assert small.result == sum(range(10_000))
     for measurement in (small, large):
@@ -363,8 +335,8 @@ def test_a_loop_twice_as_long_counts_twice_as_many_instructions():
 
 def test_an_exception_comes_through_and_counting_goes_on():
     with pytest.raises(ZeroDivisionError):
-        counter.measure(lambda: 1 / 0)
-    counts, result = counter.count_call(lambda: loop(1000))
+        measure(lambda: 1 / 0)
+    counts, result = count_call(lambda: loop(1000))
     assert result == sum(range(1000)) and counts.instructions > 100_000
 
 
@@ -374,8 +346,8 @@ def test_work_on_another_thread_counts_only_when_asked():
         thread.start()
         thread.join()
 
-    here = counter.measure(lambda: loop(100_000)).instructions
-    there = counter.measure(on_a_thread).instructions
+    here = measure(lambda: loop(100_000)).instructions
+    there = measure(on_a_thread).instructions
     assert there > here if ALL_THREADS else there < here / 10
 """
 
@@ -429,6 +401,7 @@ from numba import njit
 
 from pytest_perfgate.measure.instructions import Counter
 
+measure = Counter.from_environment().measure
 
 @njit
 def moving_average(values, window):
@@ -446,9 +419,8 @@ def moving_average(values, window):
 
 def test_compiled_code_is_counted_and_compilation_is_not():
     values = np.random.default_rng(1).random(200_000)
-    counter = Counter.from_environment()
-    small = counter.measure(lambda: moving_average(values[:100_000], 20), rounds=3)  # compiled in warm-up
-    large = counter.measure(lambda: moving_average(values, 20), rounds=3)
+    small = measure(lambda: moving_average(values[:100_000], 20), rounds=3)  # compiles in its warm-up
+    large = measure(lambda: moving_average(values, 20), rounds=3)
     print("\\nFIGURES", small.instructions, large.instructions)
     assert 500_000 < small.instructions < 5_000_000  # compiling would be hundreds of millions
     assert large.instructions / small.instructions == pytest.approx(2.0, rel=0.05)

@@ -271,26 +271,26 @@ def steady_gc() -> Iterator[None]:
 
 
 class Counter:
-    """Counts calls in a process perfgate started under callgrind; make one with :meth:`from_environment`."""
+    """Counts calls of this process under callgrind: one per session, kept in the session's state."""
 
     def __init__(self, directory: Path, instr_switched: bool) -> None:
         self.pid = os.getpid()
         self.dumps = _Dumps(directory)
         self.trampoline = _Trampoline()
-        #: Instrumentation starts off and is switched on around the counted calls.
+        #: Instrumentation starts off and is switched on around counted calls.
         self.instr_switched = instr_switched
         self.instr_on = False
 
     @classmethod
     def from_environment(cls) -> Counter:
-        """This session's counter (from :data:`DIR_ENV`, :data:`INSTR_ENV`); an error outside callgrind."""
+        """The counter of a session perfgate started under callgrind; CallgrindError anywhere else."""
         if not under_callgrind():
             raise CallgrindError(f"not running under callgrind started by perfgate (no {DIR_ENV})")
-        return cls(Path(os.environ[DIR_ENV]), instr_switched=os.environ.get(INSTR_ENV, "on") == "off")
+        return cls(Path(os.environ[DIR_ENV]), os.environ.get(INSTR_ENV, "on") == "off")
 
     def _check_process(self) -> None:
         if os.getpid() != self.pid:
-            raise CallgrindError("a counter made before a fork cannot count in the forked process")
+            raise CallgrindError("a counter counts in the process that made it, not in a forked one")
 
     def count_call(self, fn: Callable[[], T]) -> tuple[Counts, T]:
         """Count one call of ``fn``; inside an :meth:`instrumentation` block, else in one of its own."""
@@ -308,8 +308,13 @@ class Counter:
 
     def _switch(self, state: str) -> None:
         """Tell callgrind (through vgdb and valgrind's gdbserver) to turn instrumentation on or off."""
-        prefix = self.dumps.directory / VGDB_PREFIX
-        command = [_vgdb(), f"--vgdb-prefix={prefix}", f"--pid={self.pid}", "instrumentation", state]
+        command = [
+            _vgdb(),
+            f"--vgdb-prefix={self.dumps.directory / VGDB_PREFIX}",
+            f"--pid={os.getpid()}",
+            "instrumentation",
+            state,
+        ]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + SWITCH_TIMEOUT_S
         # Keep executing meanwhile: the gdbserver looks for vgdb's request every few thousand blocks.
@@ -342,25 +347,39 @@ class Counter:
         finally:
             self._switch("off")
 
-    def measure(self, fn: Callable[[], T], *, warmup: int = 1, rounds: int = 1) -> Measurement[T]:
+    def measure(
+        self,
+        fn: Callable[[], T],
+        *,
+        warmup: int = 1,
+        rounds: int = 1,
+        prepare: Callable[[], Callable[[], T]] | None = None,
+        long_call_s: float | None = None,
+    ) -> Measurement[T]:
         """Call ``fn`` ``warmup`` times uncounted (compilation, caches), then count ``rounds`` calls of it.
 
-        Each counted call starts with the garbage collector in the same state (:func:`steady_gc`).
+        ``prepare`` (optional) makes each call's callable, uncounted (e.g. a setup); one counted call
+        only when a warm-up call took longer than ``long_call_s``. The collector is reset before each.
         """
         if rounds < 1 or warmup < 0:
             raise ValueError(f"rounds must be >= 1 and warmup >= 0 (got rounds={rounds}, warmup={warmup})")
         self._check_process()
+        make = prepare or (lambda: fn)
         counts: list[Counts] = []
         with steady_gc():
             for _ in range(warmup):  # through qsort like the counted calls, so the same code is warm
-                self.trampoline.call(fn)
+                started = time.perf_counter()
+                self.trampoline.call(make())
+                if long_call_s is not None and time.perf_counter() - started > long_call_s:
+                    rounds = 1
             gc.collect()
             gc.freeze()  # what the warm-up left (compiled code, caches) too: the resets stay cheap
             self.dumps.drain()
             with self.instrumentation():
                 for _ in range(rounds):
+                    call = make()
                     gc.collect()
-                    count, result = self.count_call(fn)
+                    count, result = self.count_call(call)
                     counts.append(count)
         return Measurement(counts=counts, result=result)
 
