@@ -11,6 +11,7 @@ from .config import markers, timescale
 from .config.options import add_options
 from .config.settings import load_settings
 from .runtest import call, memory, profile
+from .runtest import instructions as counting
 from .runtest.fixture import perfgate, quiet_unused_benchmark
 from .runtest.session import PerfgateSession, start_session, state, stop_session
 
@@ -25,9 +26,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    return counting.relaunch(config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", markers.marker_help())
     session = start_session(config, load_settings(config))
+    session.counter = counting.counter_for(config, session.settings.measure)
     if config.pluginmanager.hasplugin("xdist"):  # xdist's hooks only where xdist is installed
         from .xdist import hooks as xdist_hooks
 
@@ -48,6 +55,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"perfgate: stat={settings.stat}, mode={settings.mode}, scale={perfgate_session.time_scale:g}, "
         f"memory={memory.header(config)}, targets={len(settings.targets)}",
         *timescale.header_lines(settings, perfgate_session.machine_score),
+        *counting.header_lines(perfgate_session),
     ]
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "parse_instructions",
     "parse_memory",
     "parse_time",
+    "split_instructions",
 ]
 
 TIME_UNITS: dict[str, float] = {
@@ -195,7 +196,7 @@ def _unit_kind(text: str, spec: str) -> str:
         return "memory"
     raise ValueError(
         f"{spec!r} has an unknown unit {unit!r} "
-        "(time: ns, us, ms, s, min, h; memory: B, KB/KiB, MB/MiB, GB/GiB, TB/TiB)"
+        "(time: ns, us, ms, s, min, h; memory: B, KB/KiB, MB/MiB, GB/GiB, TB/TiB; instructions: K, M, G)"
     )
 
 
@@ -223,6 +224,24 @@ def parse_budget_spec(text: str | Number) -> tuple[float | None, int | None]:
         else:
             size = parse_memory(part)
     return seconds, size
+
+
+def split_instructions(text: str | Number) -> tuple[str | Number, int | None]:
+    """``"100ms, 25M"`` -> ``("100ms", 25_000_000)``: a spec's instruction count (an upper-case K, M or G
+    suffix, so that "5m" is never read as 5 million) taken out; the rest is a time and/or memory spec."""
+    if not isinstance(text, str):
+        return text, None
+    rest: list[str] = []
+    count: int | None = None
+    for part in _short(text, "budget").split(","):
+        match = _match(part, "budget")
+        if match is None or match.group("unit") not in ("K", "M", "G"):
+            rest.append(part.strip())
+        elif count is not None:
+            raise ValueError(f"{text!r} gives two instruction counts; a budget has at most one")
+        else:
+            count = parse_instructions(part)
+    return ", ".join(rest), count
 
 
 def parse_fraction(text: object) -> float:

@@ -60,6 +60,20 @@ class MemoryFigures:
 
 
 @dataclass(frozen=True)
+class InstructionFigures:
+    """Instructions counted in the measured call (``--perfgate-measure=instructions``): the median of
+    the counted calls, the estimated cycles (with cache simulation), the budget and the ratio."""
+
+    count: int
+    cycles_est: int | None
+    budget: int | None
+    ratio: float | None
+    rounds: int = 1
+    #: What was counted: "perfgate fixture", "benchmark fixture" or "test body".
+    method: str = ""
+
+
+@dataclass(frozen=True)
 class Record:
     """Figures, budget and verdict of one performance test."""
 
@@ -86,13 +100,15 @@ class Record:
     extra: dict[str, Any] = field(default_factory=dict)
     #: pytest's outcome of the test (``reports.outcome.OUTCOMES``), set by the reports from its report.
     outcome: str | None = None
+    #: Instruction counts, in instructions mode.
+    instructions: InstructionFigures | None = None
 
     @property
     def worst_ratio(self) -> float:
         """The largest of the time, memory and gate (``extra[kind]["ratio"]``) ratios; 0 if none."""
         ratios = [
             figures.ratio
-            for figures in (self.time, self.memory)
+            for figures in (self.time, self.memory, self.instructions)
             if figures is not None and figures.ratio is not None
         ]
         ratios += [
@@ -110,10 +126,12 @@ class Record:
         values = dict(data)
         time = values.pop("time", None)
         memory = values.pop("memory", None)
+        counts = values.pop("instructions", None)
         return cls(
             **values,
             time=None if time is None else TimeFigures(**time),
             memory=None if memory is None else MemoryFigures(**memory),
+            instructions=None if counts is None else InstructionFigures(**counts),
         )
 
     def to_properties(self) -> list[tuple[str, object]]:
@@ -137,6 +155,12 @@ class Record:
                 properties.append(("perfgate.memory.peak_bytes", self.memory.peak_bytes))
             if self.memory.budget_bytes is not None:
                 properties.append(("perfgate.memory.budget_bytes", self.memory.budget_bytes))
+        if self.instructions is not None:
+            properties.append(("perfgate.instructions", self.instructions.count))
+            if self.instructions.cycles_est is not None:
+                properties.append(("perfgate.cycles_est", self.instructions.cycles_est))
+            if self.instructions.budget is not None:
+                properties.append(("perfgate.instructions.budget", self.instructions.budget))
         properties += _scalar_properties("perfgate", self.extra)
         properties.append((RECORD_PROPERTY, json.dumps(self.to_dict(), separators=(",", ":"))))
         return properties

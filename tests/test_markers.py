@@ -11,7 +11,7 @@ from pytest_perfgate import budget
 def test_markers_help_comes_from_the_signature(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.performance(target=None, *, time=None, memory=None, stat=None): Hold the test*"]
+        ["@pytest.mark.performance(target=None, *, time=None, memory=None, stat=None, instructions=None): *"]
     )
 
 

@@ -77,7 +77,9 @@ def review(old: Record, new: Record, max_regression: float) -> str:
     """The baseline's status for ``new`` against a baseline holding ``old``."""
     held = baseline.Baseline.of(sample_report(tests=(old,)), "old.json", max_regression)
     assert new.time is not None
-    entry, _, _ = baseline.review(held, new.nodeid, new.time, new.contention)
+    figures = Figures.of(new)
+    assert figures is not None
+    entry, _, _ = baseline.review(held, new.nodeid, figures)
     status: str = entry["status"]
     return status
 

@@ -6,12 +6,14 @@ import argparse
 from dataclasses import dataclass
 
 from ..config.settings import STATS
-from ..quantities import format_ratio, format_time, parse_fraction
+from ..quantities import format_instructions, format_ratio, format_time, parse_fraction
 from ..reports.model import Report
 from ..verdict.regression import (
     ALPHA,
+    COUNT_MAX_REGRESSION,
     FASTER,
     INCOMPARABLE,
+    INSTRUCTIONS,
     NOT_SIGNIFICANT,
     REGRESSED,
     UNCHANGED,
@@ -40,6 +42,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=0.10,
         metavar="FRACTION",
         help="allowed slowdown per test, e.g. 10%% or 0.1 (default: 10%%)",
+    )
+    parser.add_argument(
+        "--max-instructions-regression",
+        type=fraction,
+        default=COUNT_MAX_REGRESSION,
+        metavar="FRACTION",
+        help="allowed growth of instruction counts, where both reports have them (default: 1%%)",
     )
     parser.add_argument(
         "--stat",
@@ -78,14 +87,16 @@ class Row:
         return self.new / self.old
 
 
-def compare(old: Report, new: Report, max_regression: float, stat: str | None) -> list[Row]:
+def compare(
+    old: Report, new: Report, max_regression: float, stat: str | None, max_count: float = COUNT_MAX_REGRESSION
+) -> list[Row]:
     """One row per test of either report; slowest change first, then new, removed, not comparable."""
     old_records = {record.nodeid: record for record in old.tests}
     new_records = {record.nodeid: record for record in new.tests}
     rows = []
     for nodeid in sorted(old_records.keys() | new_records.keys()):
         before, after = old_records.get(nodeid), new_records.get(nodeid)
-        result = judge(Figures.of(before), Figures.of(after), max_regression, stat)
+        result = judge(Figures.of(before), Figures.of(after), max_regression, stat, max_count)
         if before is None or after is None:
             figures = Figures.of(after or before)
             value = None if figures is None else figures.value_for(result.stat)
@@ -103,12 +114,13 @@ def compare(old: Report, new: Report, max_regression: float, stat: str | None) -
 def table(rows: list[Row]) -> list[str]:
     cells = [("test", "stat", "old", "new", "new/old", "change")]
     for row in rows:
+        shown = format_instructions if row.stat == INSTRUCTIONS else format_time
         cells.append(
             (
                 row.nodeid,
                 row.stat,
-                "-" if row.old is None else format_time(row.old),
-                "-" if row.new is None else format_time(row.new),
+                "-" if row.old is None else shown(row.old),
+                "-" if row.new is None else shown(row.new),
                 format_ratio(row.ratio),
                 row.status.upper() if row.status == "slower" else row.status,
             )
@@ -120,10 +132,12 @@ def table(rows: list[Row]) -> list[str]:
     ]
 
 
-def basis_lines(rows: list[Row], allowed: float) -> list[str]:
+def basis_lines(rows: list[Row], allowed: float, max_count: float = COUNT_MAX_REGRESSION) -> list[str]:
     """What decided each test over the allowed change: the rank test, or why the ratio alone."""
     lines = [
         f"{row.nodeid}: {row.stat} {ratio - 1:+.0%} > +{allowed:.0%}: {row.basis}"
+        if row.stat != INSTRUCTIONS
+        else f"{row.nodeid}: {row.stat} {ratio - 1:+.2%} > +{max_count:.2%}: {row.basis}"
         for row in rows
         if row.basis and (ratio := row.ratio) is not None
     ]
@@ -132,12 +146,13 @@ def basis_lines(rows: list[Row], allowed: float) -> list[str]:
 
 def run(arguments: argparse.Namespace) -> int:
     old, new = load(arguments.old), load(arguments.new)
-    rows = compare(old, new, arguments.max_regression, arguments.stat)
+    rows = compare(old, new, arguments.max_regression, arguments.stat, arguments.max_instructions_regression)
     counts = {status: sum(row.status == status for row in rows) for status in STATUSES}
     allowed = arguments.max_regression
     lines = [
         f"perfgate compare {arguments.old} -> {arguments.new} (max regression {allowed:.0%}; "
-        f"where both have rounds, also Mann-Whitney p < {ALPHA:g})"
+        f"where both have rounds, also Mann-Whitney p < {ALPHA:g}; "
+        f"instruction counts: {arguments.max_instructions_regression:.0%})"
     ]
     for name, report in (("old", old), ("new", new)):
         if not report.complete:
@@ -147,7 +162,7 @@ def run(arguments: argparse.Namespace) -> int:
         lines.append(f"note: the reports come from different machines ({' vs '.join(sorted(cpus))})")
     if rows:
         lines += ["", *table(rows), ""]
-    lines += basis_lines(rows, allowed)
+    lines += basis_lines(rows, allowed, arguments.max_instructions_regression)
     lines.append(
         ", ".join(f"{number} {status}" for status, number in counts.items() if number)
         or "no tests in either report"

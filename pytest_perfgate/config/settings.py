@@ -24,6 +24,7 @@ MODES = ("enforce", "warn", "off")
 MEMORY_BACKENDS = ("auto", "memray", "tracemalloc")
 PROFILE_MODES = ("fail", "always", "off")
 XDIST_MODES = ("isolate", "parallel")
+MEASURES = ("time", "instructions")
 #: Sane ranges: beyond them a budget is a typo, and scaled budgets could round to 0 or overflow.
 SCALE_RANGE = (1e-3, 1e3)
 REFERENCE_SCORE_RANGE = (1e-6, 1e9)
@@ -44,6 +45,8 @@ class Settings:
     xdist: str = "isolate"
     max_regression: float = 0.10
     reference_score: float | None = None
+    measure: str = "time"
+    max_instructions_regression: float = 0.01
     targets: Mapping[str, Budget] = field(default_factory=lambda: PERFORMANCE_TARGETS)
     tests: tuple[TestPattern, ...] = ()
     #: Setting key -> where its value came from ("default", "option --perfgate-stat", ...).
@@ -114,6 +117,12 @@ SETTINGS: tuple[Setting, ...] = (
         "reference_score",
         parsers.number_between(*REFERENCE_SCORE_RANGE),
         "score of the machine the budgets were written on",
+    ),
+    Setting("measure", parsers.choice(MEASURES), "time, or instructions: counts under Valgrind's callgrind"),
+    Setting(
+        "max_instructions_regression",
+        parsers.fraction,
+        "allowed instruction-count growth against --perfgate-baseline",
     ),
 )
 

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from ..quantities import format_memory, format_time, parse_budget_spec, parse_memory, parse_time
+from ..quantities import (
+    format_instructions,
+    format_memory,
+    format_time,
+    parse_budget_spec,
+    parse_instructions,
+    parse_memory,
+    parse_time,
+    split_instructions,
+)
 
 __all__ = ["DEFAULT_MEMORY_TARGET", "PERFORMANCE_TARGETS", "Budget", "parse_assignment"]
 
@@ -29,18 +38,27 @@ class Budget:
 
     Validated when made, with the rules of every other source: ``Budget(time="20ms")`` and
     ``Budget(time=0.02)`` are the same budget; zero, negative, NaN or infinite values are a ValueError.
+    ``instructions`` is an instruction count (``"25M"``), judged in instructions mode.
     """
 
     time: float | None
     memory: int | None
+    instructions: int | None = None
 
-    def __init__(self, time: float | str | None = None, memory: int | float | str | None = None) -> None:
+    def __init__(
+        self,
+        time: float | str | None = None,
+        memory: int | float | str | None = None,
+        instructions: int | float | str | None = None,
+    ) -> None:
         seconds = None if time is None else _checked("time", parse_time, time)
         size = None if memory is None else _checked("memory", parse_memory, memory)
-        if seconds is None and size is None:
-            raise ValueError("a budget needs a time, a memory, or both")
+        count = None if instructions is None else _checked("instructions", parse_instructions, instructions)
+        if seconds is None and size is None and count is None:
+            raise ValueError("a budget needs a time, a memory, or both (or an instruction count)")
         object.__setattr__(self, "time", seconds)
         object.__setattr__(self, "memory", size)
+        object.__setattr__(self, "instructions", count)
 
     @classmethod
     def parse(cls, value: object) -> Budget:
@@ -48,16 +66,21 @@ class Budget:
         if isinstance(value, Budget):
             return value
         if isinstance(value, Mapping):
-            unknown = set(value) - {"time", "memory"}
+            unknown = set(value) - {"time", "memory", "instructions"}
             if unknown:
                 names = sorted(map(str, unknown))
-                raise ValueError(f"{dict(value)!r} has unknown keys {names}; use time and memory")
-            if value.get("time") is None and value.get("memory") is None:
-                raise ValueError(f"{dict(value)!r} gives neither a time nor a memory")
-            return cls(time=value.get("time"), memory=value.get("memory"))
+                raise ValueError(
+                    f"{dict(value)!r} has unknown keys {names}; use time, memory and instructions"
+                )
+            if all(value.get(key) is None for key in ("time", "memory", "instructions")):
+                raise ValueError(f"{dict(value)!r} gives neither a time nor a memory (nor instructions)")
+            return cls(
+                time=value.get("time"), memory=value.get("memory"), instructions=value.get("instructions")
+            )
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            seconds, size = parse_budget_spec(value)
-            return cls(time=seconds, memory=size)
+            rest, count = split_instructions(value)
+            seconds, size = parse_budget_spec(rest) if rest != "" else (None, None)
+            return cls(time=seconds, memory=size, instructions=count)
         raise ValueError(f"{value!r} is not a budget: give a spec such as '300s, 500MB'")
 
     def __str__(self) -> str:
@@ -66,6 +89,8 @@ class Budget:
             parts.append(format_time(self.time))
         if self.memory is not None:
             parts.append(format_memory(self.memory))
+        if self.instructions is not None:
+            parts.append(format_instructions(self.instructions))
         return ", ".join(parts)
 
 
@@ -115,6 +140,7 @@ class ResolvedBudget:
     source: str = "budget"
     #: The memory budget was set for this test (marker, pattern or target row), not taken from the default.
     memory_explicit: bool = True
+    instructions: int | None = None  # judged in instructions mode
 
     def label(self) -> str:
         return self.target or "budget"

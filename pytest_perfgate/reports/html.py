@@ -9,6 +9,7 @@ from typing import Any
 
 from ..quantities import format_memory, format_time
 from ..record import Record
+from . import instructions as counted
 from .chart import render_svg
 from .model import Report, counts_line
 from .outcome import shown
@@ -70,19 +71,22 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[i
 
 def summary_table(records: Sequence[Record]) -> str:
     """The terminal table as HTML, one row per test, worst ratio first."""
+    counts = counted.shown(records)
+    columns = counted.columns(COLUMNS, counts)
+    numeric = NUMERIC | ({*range(len(COLUMNS) - 1, len(columns) - 1)} if counts else set())
     head = "".join(
-        f'<th class="num">{escape(name)}</th>' if i in NUMERIC else f"<th>{escape(name)}</th>"
-        for i, name in enumerate(COLUMNS)
+        f'<th class="num">{escape(name)}</th>' if i in numeric else f"<th>{escape(name)}</th>"
+        for i, name in enumerate(columns)
     )
     lines = [f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>']
     for record in ordered(records):
-        cells = row(record)
+        cells = row(record, counts)
         name = breakable(cells[0])
         if _has_details(record):
             name = f'<a href="#{_anchor(record.nodeid)}">{name}</a>'
         tds = [f'<td class="nodeid">{name}</td>']
         tds += [
-            f'<td class="num">{escape(cell)}</td>' if i in NUMERIC else f"<td>{escape(cell)}</td>"
+            f'<td class="num">{escape(cell)}</td>' if i in numeric else f"<td>{escape(cell)}</td>"
             for i, cell in enumerate(cells[1:-1], start=1)
         ]
         tds.append(f'<td class="verdict">{escape(cells[-1])}</td>')

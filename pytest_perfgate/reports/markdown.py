@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..record import FAIL
+from . import instructions as counted
 from .model import Report, counts_line
 from .outcome import shown
 from .terminal import COLUMNS, LEGEND, differs, ordered, row
@@ -48,10 +49,12 @@ def render(report: Report) -> str:
     for warning in report.warnings:
         lines += [f"> **Warning:** {cell(warning)}", ""]
     if report.tests:
-        lines.append("| " + " | ".join(COLUMNS) + " |")
-        lines.append("|" + "|".join("---" if name in TEXT_COLUMNS else "---:" for name in COLUMNS) + "|")
+        counts = counted.shown(report.tests)
+        columns = counted.columns(COLUMNS, counts)
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("|" + "|".join("---" if name in TEXT_COLUMNS else "---:" for name in columns) + "|")
         for record in ordered(report.tests):
-            cells = row(record)
+            cells = row(record, counts)
             verdict = f"**{cell(cells[-1])}**" if shown(record) == FAIL else cell(cells[-1])
             lines.append("| " + " | ".join([code(cells[0]), *map(cell, cells[1:-1]), verdict]) + " |")
         lines.append("")

@@ -99,7 +99,12 @@ def settings_dict(settings: Settings, time_scale: float) -> dict[str, Any]:
 def targets_dict(targets: Mapping[str, Budget]) -> dict[str, dict[str, Any]]:
     """The targets table in force (unscaled), each row with its budgets and its spec text."""
     return {
-        name: {"time_s": budget.time, "memory_bytes": budget.memory, "spec": str(budget)}
+        name: {
+            "time_s": budget.time,
+            "memory_bytes": budget.memory,
+            **({"instructions": budget.instructions} if budget.instructions is not None else {}),
+            "spec": str(budget),
+        }
         for name, budget in sorted(targets.items())
     }
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from ..quantities import format_memory, format_ratio, format_time
 from ..record import Record
+from . import instructions as counted
 from .outcome import shown_text
 
 COLUMNS = ("test", "target", "stat", "time", "cpu", "budget", "ratio", "memory", "budget", "verdict")
@@ -69,9 +70,9 @@ def _time_cells(record: Record) -> tuple[str, str, str, str, str]:
     )
 
 
-def row(record: Record) -> tuple[str, ...]:
-    """The summary cells of one record (a scaling or concurrent gate fills the time columns); the verdict
-    as pytest's outcome makes it (:func:`.outcome.shown_text`)."""
+def row(record: Record, counts: bool = False) -> tuple[str, ...]:
+    """The summary cells of one record (a scaling or concurrent gate fills the time columns), with
+    ``counts`` the instruction-count cells, and the verdict as pytest's outcome makes it."""
     memory = record.memory
     return (
         record.nodeid,
@@ -79,6 +80,7 @@ def row(record: Record) -> tuple[str, ...]:
         *_time_cells(record),
         format_memory(memory.peak_bytes) if memory and memory.peak_bytes is not None else "-",
         format_memory(memory.budget_bytes) if memory and memory.budget_bytes is not None else "-",
+        *(counted.cells(record) if counts else ()),
         shown_text(record),
     )
 
@@ -90,8 +92,10 @@ def ordered(records: Iterable[Record]) -> list[Record]:
 
 def table_lines(records: Sequence[Record]) -> list[str]:
     """An aligned plain-text table of the records (and the legend of :data:`DIFFERS` where it is used)."""
-    rows = [COLUMNS, *(row(record) for record in ordered(records))]
-    widths = [max(len(cells[i]) for cells in rows) for i in range(len(COLUMNS) - 1)]
+    counts = counted.shown(records)
+    header = counted.columns(COLUMNS, counts)
+    rows = [header, *(row(record, counts) for record in ordered(records))]
+    widths = [max(len(cells[i]) for cells in rows) for i in range(len(header) - 1)]
     lines = []
     for cells in rows:
         padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=True)]

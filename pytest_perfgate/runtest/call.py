@@ -32,6 +32,7 @@ from ..reports.benchmark import annotate
 from ..stats.summary import statistic
 from ..verdict.decide import Inputs, PerfgateWarning, after_error, decide, unmeasured
 from ..verdict.noisy_time import Decision, settle
+from . import instructions as counting
 from . import memory, profile
 from .session import PerfgateSession, budget_of, state
 
@@ -214,6 +215,10 @@ def call_phase(item: pytest.Item) -> Generator[None, object, object]:
     try:
         if "perfgate" in fixturenames:
             result = yield  # the fixture measures, judges and concludes inside the body
+        elif counting.active(item.config):
+            assert budget is not None
+            result, counts, why = yield from counting.measure_test(item, budget)
+            judged(item, budget, counted=True, counts=counts, memory_why=why)
         elif "benchmark" in fixturenames:
             assert budget is not None
             result = yield from measure_benchmark_test(item, budget)

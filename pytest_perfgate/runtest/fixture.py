@@ -17,6 +17,7 @@ from ..measure.sampling import CallSampler, benchmark_iterations, benchmark_samp
 from ..measure.timing import DISABLED_REASON, run_benchmark
 from ..record import Record
 from ..verdict.decide import GateOutcome
+from . import instructions as counting
 from . import memory, profile
 from .call import conclude, judged, profile_if_wanted, settle_time
 from .session import PerfgateSession, state
@@ -100,9 +101,10 @@ class PerfgateFixture:
         calls, limit = leaks.validate(fn, calls, max_growth)
         self._start()
         call = functools.partial(fn, *args, **kwargs)
-        if self._settings.mode == "off":
+        reason = counting.gate_reason(self._config, leaks.KIND)
+        if self._settings.mode == "off" or reason is not None:
             call()
-            self._conclude(gate=GateOutcome(leaks.KIND, None))
+            self._conclude(gate=GateOutcome(leaks.KIND, None, reason=reason or ""))
             return
         backend, notes = memory.backend_for(self._item, timed=False)
         attribution = memory.attribution(self._config)
@@ -133,11 +135,16 @@ class PerfgateFixture:
             scaling.run_once(fn, checked, make_input)
             return scaling.ScalingResult(sizes=checked, max_exponent=limit)
 
+        measure: Callable[[], scaling.ScalingResult]
+        measure = functools.partial(scaling.measure, fn, checked, make_input, limit)
+        confirm = self._settings.confirm
+        if counting.active(self._config):  # counted: deterministic, so no confirmation
+            measure, confirm = counting.scaling(self._item, fn, checked, make_input, limit), 0
         result, outcome = run_gate(
             scaling.KIND,
-            measure=lambda: scaling.measure(fn, checked, make_input, limit),
+            measure=measure,
             once=once,
-            confirm=self._settings.confirm,
+            confirm=confirm,
             skip_reason=self._skip_reason(),
         )
         self._conclude(gate=outcome)
@@ -183,7 +190,7 @@ class PerfgateFixture:
             ),
             once=once,
             confirm=self._settings.confirm,
-            skip_reason=self._skip_reason(),
+            skip_reason=counting.gate_reason(self._config, concurrent.KIND) or self._skip_reason(),
         )
         self._conclude(gate=outcome)
         return result
@@ -219,6 +226,12 @@ class PerfgateFixture:
         if reason is not None:
             result = call_candidate()
             self._conclude(time_reason=reason, memory_reason=reason)
+            return result
+        counted = counting.gate_reason(self._config, "compare")
+        if counted is not None:
+            call_baseline()
+            result = call_candidate()
+            self._conclude(gate=GateOutcome("compare", None, reason=counted))
             return result
         result, comparison = compare.run(
             call_candidate,
@@ -268,6 +281,11 @@ class PerfgateFixture:
         if self._settings.mode == "off":
             result = one_call()()
             self._conclude()
+            return result
+        if counting.active(self._config):
+            result, counts, held = counting.count_fixture_call(self._item, self._budget, one_call)
+            notes = list(held.notes) if held is not None else []
+            self._conclude(counted=True, counts=counts, memory=held, notes=notes)
             return result
         deadline = self._session.deadline()  # one for the rounds and all that follows them
         watch = self._session.watch()

@@ -20,6 +20,7 @@ from ..record import Record
 if TYPE_CHECKING:
     from ..history.check import HistoryCheck
     from ..measure.contention import ReferenceProbe, Watch
+    from ..measure.instructions import Counter
     from ..verdict.baseline import Baseline
     from ..verdict.noisy_time import Policy
 
@@ -42,6 +43,8 @@ class PerfgateSession:
     shipped_benchmarks: int = 0
     unmatched: UnmatchedPatterns | None = None
     history_check: HistoryCheck | None = None
+    #: The instruction counter, in instructions mode (the session relaunched under callgrind).
+    counter: Counter | None = None
     #: The plugin objects registered for this session, by name, unregistered at its end.
     plugins: dict[str, object] = field(default_factory=dict)
     _probe: ReferenceProbe | None = None
@@ -165,7 +168,7 @@ def _baseline(config: pytest.Config, settings: Settings) -> Baseline | None:
     from ..verdict.baseline import load
 
     try:
-        return load(path, settings.max_regression)
+        return load(path, settings.max_regression, settings.max_instructions_regression)
     except ReportError as error:
         raise pytest.UsageError(f"perfgate: --perfgate-baseline: {error}") from None
 

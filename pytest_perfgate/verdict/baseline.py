@@ -8,9 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..quantities import format_time
-from ..record import TimeFigures
-from .regression import INCOMPARABLE, REGRESSED, Figures, Regression, judge
+from ..quantities import format_instructions, format_time
+from .regression import (
+    COUNT_MAX_REGRESSION,
+    INCOMPARABLE,
+    INSTRUCTIONS,
+    REGRESSED,
+    Figures,
+    Regression,
+    judge,
+)
 
 if TYPE_CHECKING:
     from ..reports.model import Report
@@ -23,10 +30,14 @@ class Baseline:
     path: str
     tests: Mapping[str, Figures | None]
     max_regression: float = 0.10
+    max_count_regression: float = COUNT_MAX_REGRESSION
 
     @classmethod
-    def of(cls, report: Report, path: str, max_regression: float = 0.10) -> Baseline:
-        return cls(path, {record.nodeid: Figures.of(record) for record in report.tests}, max_regression)
+    def of(
+        cls, report: Report, path: str, max_regression: float = 0.10, max_count: float = COUNT_MAX_REGRESSION
+    ) -> Baseline:
+        tests = {record.nodeid: Figures.of(record) for record in report.tests}
+        return cls(path, tests, max_regression, max_count)
 
     def limit(self, nodeid: str, stat: str) -> float | None:
         """The time the statistic must stay under not to count as a regression, if the test has one."""
@@ -35,30 +46,34 @@ class Baseline:
         return None if value is None else value * (1 + self.max_regression)
 
 
-def load(path: str | Path, max_regression: float = 0.10) -> Baseline:
+def load(path: str | Path, max_regression: float = 0.10, max_count: float = COUNT_MAX_REGRESSION) -> Baseline:
     """Read a baseline report; raises ``ReportError`` naming the file (and the field) at fault."""
     from ..reports.reader import read_report
 
-    return Baseline.of(read_report(path), str(path), max_regression)
+    return Baseline.of(read_report(path), str(path), max_regression, max_count)
 
 
 def _phrase(result: Regression) -> str:
     assert result.new_s is not None and result.old_s is not None and result.ratio is not None
+    if result.stat == INSTRUCTIONS:
+        new, old = format_instructions(result.new_s), format_instructions(result.old_s)
+        return (
+            f"instructions {new} vs baseline {old}: "
+            f"{result.ratio - 1:+.2%} > allowed +{result.max_regression:.2%} ({result.basis})"
+        )
     return (
         f"time {result.stat} {format_time(result.new_s)} vs baseline {format_time(result.old_s)}: "
         f"{result.ratio - 1:+.0%} > allowed +{result.max_regression:.0%} ({result.basis})"
     )
 
 
-def review(
-    baseline: Baseline, nodeid: str, time: TimeFigures, contention: Mapping[str, Any] | None
-) -> tuple[dict[str, Any], str | None, str | None]:
+def review(baseline: Baseline, nodeid: str, new: Figures) -> tuple[dict[str, Any], str | None, str | None]:
     """The test's comparison with the baseline: its ``baseline`` entry, a note, and the phrase of a
-    regression (None when it did not regress)."""
+    regression (None when it did not regress). Instruction counts are compared when both sides have them."""
     if nodeid not in baseline.tests:
         return {"status": "new"}, "new since the baseline", None
     old = baseline.tests[nodeid]
-    result = judge(old, Figures.of_time(time, contention), baseline.max_regression, time.stat)
+    result = judge(old, new, baseline.max_regression, None, baseline.max_count_regression)
     entry: dict[str, Any] = {**result.to_dict(), "path": baseline.path}
     if old is None:
         entry["reason"] = "the baseline has no time for this test"

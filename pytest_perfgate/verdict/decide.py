@@ -10,10 +10,12 @@ from ..config.targets import ResolvedBudget
 from ..measure.memory import MemoryResult
 from ..measure.timing import Timing
 from ..quantities import format_memory, format_time
-from ..record import FAIL, NOT_MEASURED, PASS, WARN, MemoryFigures, Record, TimeFigures
+from ..record import FAIL, NOT_MEASURED, PASS, WARN, InstructionFigures, MemoryFigures, Record, TimeFigures
 from .baseline import Baseline, review
 from .budget import GateFigures, memory_figures, memory_phrase, time_figures, time_phrase
+from .instructions import count_phrase, time_note
 from .noisy_time import Decision
+from .regression import Figures
 
 ENFORCE, OFF = "enforce", "off"
 
@@ -86,6 +88,9 @@ class Inputs:
     history: StepCheck | None = None
     profile: Sequence[dict[str, Any]] = ()
     profile_note: str | None = None
+    #: Instructions mode: the call was counted, not timed; its counts (None: nothing was counted).
+    counted: bool = False
+    counts: InstructionFigures | None = None
 
 
 @dataclass
@@ -111,6 +116,8 @@ def decide(inputs: Inputs) -> Record:
     """The test's one record: its figures, its verdict and the message that explains it."""
     if inputs.gate is not None:
         draft, time, memory = _gate(inputs, inputs.gate)
+    elif inputs.counted:
+        draft, time, memory = _counted(inputs)
     else:
         draft, time, memory = _budget(inputs)
     if inputs.compare is not None and time is not None:
@@ -118,13 +125,14 @@ def decide(inputs: Inputs) -> Record:
     if inputs.profile or inputs.profile_note:
         draft.values["profile"] = list(inputs.profile)
         draft.notes += [inputs.profile_note] if inputs.profile_note else []
+    compared = _compared(time, draft.values.get("contention"), inputs.counts)
     if (
         inputs.baseline is not None
-        and time is not None
+        and compared is not None
         and inputs.mode != OFF
         and draft.verdict != NOT_MEASURED
     ):
-        _baseline(draft, time, inputs)
+        _baseline(draft, compared, inputs)
     if inputs.history is not None and draft.verdict in (PASS, WARN):
         _history(draft, inputs.history(inputs.nodeid, time, memory), inputs.mode)
     return Record(
@@ -220,6 +228,33 @@ def _allocations(draft: _Draft, result: MemoryResult | None, memory: MemoryFigur
     draft.values["allocations"] = [site.to_dict() for site in result.sites]
 
 
+def _counted(inputs: Inputs) -> tuple[_Draft, None, MemoryFigures]:
+    """Instructions mode: the count and the memory peak against their budgets; a time budget is a note."""
+    budget, counts = inputs.budget, inputs.counts
+    memory = _memory(inputs)
+    note = None if counts is None else time_note(counts, budget)
+    draft = _Draft(PASS, "within budget", notes=[*inputs.notes, *([note] if note else [])])
+    draft.values["instructions"] = counts
+    over = []
+    if counts is not None and counts.ratio is not None and counts.ratio > 1:
+        over.append(count_phrase(counts))
+    if memory.ratio is not None and memory.ratio > 1:
+        over.append(memory_phrase(memory))
+    missing = [] if counts is not None else ["instructions: not counted"]
+    if not inputs.memory_why and budget.memory is not None and memory.peak_bytes is None:
+        missing.append(f"memory: {memory.reason}")
+    judged = (counts is not None and counts.budget is not None) or memory.ratio is not None
+    if inputs.mode == OFF:
+        draft.verdict, draft.reason = NOT_MEASURED, "perfgate mode is off"
+    elif over:
+        draft.broken(inputs.mode, "over budget", f"perfgate: {budget.source}: " + "; ".join(over))
+    elif missing or not judged:
+        draft.verdict = NOT_MEASURED
+        draft.reason = "; ".join(missing) or "no instructions or memory budget to judge"
+    _allocations(draft, inputs.memory, memory)
+    return draft, None, memory
+
+
 def _gate(inputs: Inputs, gate: GateOutcome) -> tuple[_Draft, None, MemoryFigures]:
     """A gate beyond one call against its own limit (a warning where the machine could not tell)."""
     budget, figures, kind = inputs.budget, gate.figures, gate.kind
@@ -271,10 +306,20 @@ def _compare(draft: _Draft, compare: CompareFigures, mode: str, target: str | No
         draft.message += f"; {compare.machine}"
 
 
-def _baseline(draft: _Draft, time: TimeFigures, inputs: Inputs) -> None:
+def _compared(
+    time: TimeFigures | None, contention: dict[str, Any] | None, counts: InstructionFigures | None
+) -> Figures | None:
+    """The figures a baseline compares: the time judged and the instruction count, either may be absent."""
+    count = None if counts is None else counts.count
+    if time is None:
+        return None if count is None else Figures.of_count(count)
+    return Figures.of_time(time, contention, count)
+
+
+def _baseline(draft: _Draft, figures: Figures, inputs: Inputs) -> None:
     """``--perfgate-baseline``: a regression against the earlier report fails (or warns)."""
     assert inputs.baseline is not None
-    entry, note, phrase = review(inputs.baseline, inputs.nodeid, time, draft.values.get("contention"))
+    entry, note, phrase = review(inputs.baseline, inputs.nodeid, figures)
     draft.values["baseline"] = entry
     if note:
         draft.notes.append(note)

@@ -1,6 +1,6 @@
 """The one regression rule (``--perfgate-baseline`` and ``perfgate compare``): the statistic grew by
-more than allowed and, where both sides have enough raw rounds, the new rounds are larger by a
-one-sided Mann-Whitney U test (p < 0.01)."""
+more than allowed and, where both sides have raw rounds, a one-sided Mann-Whitney U test (p < 0.01)
+agrees; where both sides have instruction counts, the counts grew by more than their own limit (1%)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from ..stats.summary import statistic
 
 #: Significance level of the rank test.
 ALPHA = 0.01
+#: The "statistic" of an instruction-count comparison, and its default allowed growth.
+INSTRUCTIONS = "instructions"
+COUNT_MAX_REGRESSION = 0.01
 REGRESSED, NOT_SIGNIFICANT, FASTER, UNCHANGED, INCOMPARABLE = (
     "regressed",
     "not-significant",
@@ -34,26 +37,38 @@ class Figures:
     summary: Mapping[str, float] = field(default_factory=dict)
     #: Whether the rounds were judged with other processes' time taken out (contention).
     corrected: bool = False
+    #: The instruction count, in instructions mode (then ``stat`` is "instructions" when there is no time).
+    instructions: int | None = None
 
     @classmethod
     def of(cls, record: Record | None) -> Figures | None:
         """The figures the record's time verdict was decided on (None when it has no time)."""
+        count = None if record is None or record.instructions is None else record.instructions.count
         if record is None or record.time is None:
-            return None
-        return cls.of_time(record.time, record.contention)
+            return None if count is None else cls.of_count(count)
+        return cls.of_time(record.time, record.contention, count)
 
     @classmethod
-    def of_time(cls, time: TimeFigures, contention: Mapping[str, Any] | None) -> Figures:
+    def of_count(cls, count: int) -> Figures:
+        """The figures of an instruction count alone (a record of instructions mode with no time)."""
+        return cls(INSTRUCTIONS, float(count), instructions=count)
+
+    @classmethod
+    def of_time(
+        cls, time: TimeFigures, contention: Mapping[str, Any] | None, count: int | None = None
+    ) -> Figures:
         """The figures of a record's time (and its contention, which says whether they were corrected)."""
         action = (contention or {}).get("action")
         corrected = "corrected for contention" in time.method or action == "corrected"
         summary = {"min": time.min, "median": time.median, "mean": time.mean, "max": time.max}
-        return cls(time.stat, time.value_s, tuple(time.data), summary, corrected)
+        return cls(time.stat, time.value_s, tuple(time.data), summary, corrected, count)
 
     def value_for(self, stat: str) -> float | None:
         """The statistic: as judged when it is the one judged, else from the rounds or the summary."""
         if stat == self.stat:
             return self.value_s
+        if stat == INSTRUCTIONS:
+            return None if self.instructions is None else float(self.instructions)
         if self.data:
             return statistic(self.data, stat)
         return self.summary.get(stat)
@@ -84,6 +99,8 @@ class Regression:
     @property
     def basis(self) -> str:
         """What decided: the rank test's p-value, or why the ratio decided alone."""
+        if self.stat == INSTRUCTIONS:
+            return "instruction counts are deterministic: no rank test"
         if self.p_value is not None:
             test = f"Mann-Whitney p={self.p_value:.2g} on {self.new_rounds} vs {self.old_rounds} rounds"
         elif self.old_rounds and self.new_rounds:
@@ -115,9 +132,16 @@ class Regression:
 
 
 def judge(
-    old: Figures | None, new: Figures | None, max_regression: float, stat: str | None = None
+    old: Figures | None,
+    new: Figures | None,
+    max_regression: float,
+    stat: str | None = None,
+    max_count_regression: float = COUNT_MAX_REGRESSION,
 ) -> Regression:
-    """Whether ``new`` regressed against ``old`` on ``stat`` (default: the one ``new`` was judged on)."""
+    """Whether ``new`` regressed against ``old`` on ``stat`` (default: the one ``new`` was judged on);
+    on the instruction counts, with ``max_count_regression``, when both sides have them."""
+    if old and new and old.instructions and new.instructions and stat in (None, INSTRUCTIONS):
+        stat, max_regression = INSTRUCTIONS, max_count_regression
     chosen = stat or (new.stat if new else None) or (old.stat if old else None) or "median"
     if old is None or new is None:
         side = "old" if old is None else "new"
