@@ -12,6 +12,8 @@ from helpers import junit_properties
 from pytest_perfgate import budget
 from pytest_perfgate.commands.compare import compare
 from pytest_perfgate.config.targets import Budget, ResolvedBudget
+from pytest_perfgate.history.check import Finding, examine_counts
+from pytest_perfgate.history.model import Result, Run
 from pytest_perfgate.measure.instructions import Counts, Measurement, valgrind_missing
 from pytest_perfgate.record import InstructionFigures, Record
 from pytest_perfgate.reports import html, markdown, terminal
@@ -312,3 +314,73 @@ def test_a_session_relaunched_under_callgrind_counts_every_kind_of_test(
     monkeypatch.setenv("LOOP", "10200")
     again = pytester.runpytest_subprocess(*args, "--perfgate-baseline=old.json", "-k", "fixture", timeout=900)
     again.stdout.fnmatch_lines(["*instructions *M vs baseline *M: +2.0*% > allowed +1.00%*"])
+    assert again.ret == pytest.ExitCode.TESTS_FAILED
+
+
+# -- the history check on counts -------------------------------------------------------------------
+
+
+def counted_run(run_id: int, count: int) -> Run:
+    figures = InstructionFigures(count, None, None, None)
+    record = Record(nodeid="t.py::test", target=None, verdict="pass", instructions=figures)
+    result = Result(nodeid="t.py::test", verdict="pass", record=record)
+    return Run(started_at=f"2026-01-01T00:00:{run_id:02d}", id=run_id, results=(result,))
+
+
+def count_check(counts: list[int], latest: int, accepted: tuple[int, ...] = ()) -> Finding | None:
+    history = [counted_run(index + 1, count) for index, count in enumerate(counts)]
+    return examine_counts("t.py::test", latest, history, list(accepted), 0.01)
+
+
+def test_the_history_check_on_counts_needs_no_statistics() -> None:
+    level = [1_000_000] * 3
+    assert count_check(level, 1_009_000) is None  # +0.9%: within 1%
+    step = count_check(level, 1_020_000)  # +2% after 3 runs: caught on the first run
+    assert step is not None and step.since is None
+    assert step.step.before == 1_000_000 and step.step.runs_before == 3
+    assert count_check([1_000_000], 1_020_000) is not None  # one earlier run is enough
+    assert count_check([], 1_020_000) is None  # nothing to set it against
+
+
+def test_a_count_step_fails_every_later_run_until_accepted() -> None:
+    history = [1_000_000] * 3 + [1_020_000] * 4
+    later = count_check(history, 1_020_000)
+    assert later is not None and later.step.runs_before == 3 and later.step.runs_after == 5
+    assert later.since is not None and later.since.id == 4  # named with the run where it appeared
+    assert count_check(history, 1_000_000) is None  # back at the old level: passes
+    assert count_check(history, 1_020_000, accepted=(4,)) is None  # accepted after run 4: new level
+    assert count_check(history, 1_040_000, accepted=(4,)) is not None  # a second step after it
+    assert count_check([1_000_000, 900_000], 1_000_000) is not None  # the faster level is the reference
+
+
+def test_a_count_step_message_names_figures_and_how_to_accept() -> None:
+    step = count_check([1_000_000] * 3, 1_020_000)
+    assert step is not None
+    message = step.message(None, None, "abc", "perfgate history --accept --test t.py::test")
+    assert message.startswith("perfgate: history: instructions 1.02M is a step up from 1M (1.0200x")
+    assert message.endswith("if it is the new normal: perfgate history --accept --test t.py::test")
+    assert json.dumps(step.summary(), allow_nan=False)
+
+
+@pytest.mark.valgrind
+@needs_valgrind
+def test_the_history_check_fails_a_counted_step_for_real(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_counted=PROJECT)
+    args = [
+        "--perfgate-measure=instructions",
+        "-p",
+        "no:randomly",
+        "-k",
+        "body",
+        "--perfgate-history=h.sqlite",
+    ]
+    for _ in range(2):
+        assert pytester.runpytest_subprocess(*args, timeout=900).ret == pytest.ExitCode.OK
+    same = pytester.runpytest_subprocess(*args, "--perfgate-history-check", timeout=900)
+    assert same.ret == pytest.ExitCode.OK
+    monkeypatch.setenv("LOOP", "10300")  # 3% more work
+    step = pytester.runpytest_subprocess(*args, "--perfgate-history-check", timeout=900)
+    step.stdout.fnmatch_lines(["*perfgate: history: instructions *M is a step up from *M (1.0*x the lowest*"])
+    assert step.ret == pytest.ExitCode.TESTS_FAILED

@@ -14,11 +14,20 @@ import pytest
 
 from ..config.settings import Settings
 from ..measure.machine import git_state, this_machine
-from ..quantities import format_memory, format_time
-from ..record import MemoryFigures, TimeFigures
+from ..quantities import format_instructions, format_memory, format_time
+from ..record import InstructionFigures, MemoryFigures, TimeFigures
 from ..verdict.decide import HistoryStep, PerfgateWarning
 from .analysis import MIN_ACCEPTED, MIN_HISTORY, Judgement, Regression
-from .levels import LOOKBACK, Series, judge_series, memory_series, same_kind, time_series
+from .levels import (
+    LOOKBACK,
+    Series,
+    count_series,
+    count_step,
+    judge_series,
+    memory_series,
+    same_kind,
+    time_series,
+)
 from .redact import redact
 from .store import DEFAULT_PATH, HistoryError, Run, Store, is_url, open_store
 
@@ -35,6 +44,14 @@ class Finding:
         self, time: TimeFigures | None, memory: MemoryFigures | None, this_commit: str | None, accept: str
     ) -> str:
         step = self.step
+        where = self._where(this_commit)
+        if self.figure == "instructions":
+            before = f"{step.runs_before} earlier run" + ("s" if step.runs_before != 1 else "")
+            return (
+                f"perfgate: history: instructions {format_instructions(step.after)} is a step up from "
+                f"{format_instructions(step.before)} ({step.ratio:.4f}x the lowest count of {before}; "
+                f"counts move only when the code does) {where}; if it is the new normal: {accept}"
+            )
         show: Callable[[float], str] = format_time
         if self.figure == "memory":
             what, show = "memory peak", format_memory
@@ -42,10 +59,6 @@ class Finding:
             assert time is not None
             what = f"time {time.stat}"
         before = f"{step.runs_before} earlier run" + ("s" if step.runs_before != 1 else "")
-        if self.since is None:
-            where = "in this run" + (f" (commit {this_commit[:10]})" if this_commit else "")
-        else:
-            where = f"since the run of {self.since.label()}"
         latest = time.value_s if self.figure == "time" and time else step.after
         if self.figure == "memory" and memory and memory.peak_bytes:
             latest = float(memory.peak_bytes)
@@ -54,6 +67,11 @@ class Finding:
             f"({step.ratio:.2f}x the median of {before}, {step.z:.1f} standard errors) {where}; "
             f"if it is the new normal: {accept}"
         )
+
+    def _where(self, this_commit: str | None) -> str:
+        if self.since is None:
+            return "in this run" + (f" (commit {this_commit[:10]})" if this_commit else "")
+        return f"since the run of {self.since.label()}"
 
     def summary(self) -> dict[str, Any]:
         since = self.since
@@ -82,6 +100,18 @@ def short_note(judgement: Judgement, series: Series) -> str:
         where = f"{runs} of this test before this one on this kind of machine"
         needs = MIN_HISTORY
     return f"history check: not judged yet: {where}, {needs} needed ({series.label})"
+
+
+def examine_counts(
+    nodeid: str, count: int, history: Sequence[Run], accepted: Sequence[int], max_growth: float
+) -> Finding | None:
+    """The step up the instruction count is at, if any (instructions mode)."""
+    series = count_series(nodeid, history)
+    step = count_step(series, accepted, max_growth, float(count))
+    if step is None:
+        return None
+    since = series.runs[step.index] if step.index < len(series.runs) else None
+    return Finding(series.figure, step, since)
 
 
 def examine(
@@ -118,6 +148,7 @@ class HistoryCheck:
         self.rootpath = rootpath
         self.location = location
         self.min_effect = settings.max_regression
+        self.max_count_growth = settings.max_instructions_regression
         self.store: Store | None = None
         self.opened = False
         self.problem: str | None = None
@@ -151,13 +182,14 @@ class HistoryCheck:
             self._commit = (git_state(self.rootpath)[0],)
         return self._commit[0]
 
-    def history(self, nodeid: str) -> tuple[list[Run], list[int]] | None:
-        """The test's runs on machines of this kind and its acceptances; None if unreadable."""
+    def history(self, nodeid: str, records: bool = False) -> tuple[list[Run], list[int]] | None:
+        """The test's runs on machines of this kind and its acceptances; None if unreadable
+        (``records``: with each run's whole record, where instruction counts are kept)."""
         store = self._open()
         if store is None:
             return None if self.problem else ([], [])
         try:
-            runs = store.runs(nodeid, LOOKBACK, exact=True, rounds=True)
+            runs = store.runs(nodeid, LOOKBACK, exact=True, rounds=True, records=records)
             accepted = store.accepted(nodeid)
         except HistoryError as error:
             self._skip(error)
@@ -171,12 +203,23 @@ class HistoryCheck:
             command += f" --db {shlex.quote(redact(self.location))}"
         return command
 
-    def step(self, nodeid: str, time: TimeFigures | None, memory: MemoryFigures | None) -> HistoryStep:
+    def step(
+        self,
+        nodeid: str,
+        time: TimeFigures | None,
+        memory: MemoryFigures | None,
+        counts: InstructionFigures | None = None,
+    ) -> HistoryStep:
         """What the test's history says of its figures: a step up, a note, or nothing."""
-        read = self.history(nodeid)
+        read = self.history(nodeid, records=counts is not None)
         if read is None:
             return HistoryStep()
-        finding, note = examine(nodeid, time, memory, *read, self.min_effect)
+        note = None
+        finding = (
+            None if counts is None else examine_counts(nodeid, counts.count, *read, self.max_count_growth)
+        )
+        if finding is None:
+            finding, note = examine(nodeid, time, memory, *read, self.min_effect)
         if finding is None:
             return HistoryStep(note=note)
         message = finding.message(time, memory, self.this_commit(), self.accept_command(nodeid))

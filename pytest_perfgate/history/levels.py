@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..measure.machine import Machine
-from .analysis import Judgement, judge_latest
+from .analysis import Judgement, Regression, judge_latest
 from .store import Run
 
 #: Runs of a test read from the store for the check. A step older than these is the test's level.
@@ -46,6 +46,39 @@ def memory_series(nodeid: str, history: Sequence[Run]) -> Series:
         if result.nodeid == nodeid and result.peak_bytes
     ]
     return Series("memory", "memory peak", tuple(run for run, _ in kept), tuple(v for _, v in kept))
+
+
+def count_series(nodeid: str, history: Sequence[Run]) -> Series:
+    """The test's instruction count in each run that counted it (read from the stored records)."""
+    kept = [
+        (run, float(result.record.instructions.count))
+        for run in history
+        for result in run.results
+        if result.nodeid == nodeid and result.record and result.record.instructions
+    ]
+    return Series("instructions", "instructions", tuple(run for run, _ in kept), tuple(v for _, v in kept))
+
+
+def count_step(
+    series: Series, accepted: Sequence[int], max_growth: float, latest: float
+) -> Regression | None:
+    """Counts are deterministic, so no statistics: the reference is the lowest count since the last
+    acceptance, and ``latest`` more than ``max_growth`` above it is at a step (until accepted)."""
+    start = max(
+        [0, *(index for index in accepted_indices(series.runs, accepted) if index <= len(series.runs))]
+    )
+    reference = series.values[start:]
+    if not reference:
+        return None
+    before = min(reference)
+    limit = before * (1 + max_growth)
+    if latest <= limit:
+        return None
+    index = len(series.values)
+    while index > start and series.values[index - 1] > limit:
+        index -= 1  # the step began at the first of the latest runs above the limit
+    runs_before = index - start
+    return Regression(index, before, latest, 0.0, runs_before, len(series.values) - index + 1)
 
 
 def same_kind(history: Sequence[Run], machine: Machine) -> list[Run]:

@@ -63,8 +63,8 @@ class HistoryStep:
     note: str | None = None
 
 
-#: The history check: (node id, time figures, memory figures) -> its finding.
-StepCheck = Callable[[str, TimeFigures | None, MemoryFigures | None], HistoryStep]
+#: The history check: (node id, time figures, memory figures, instruction counts) -> its finding.
+StepCheck = Callable[[str, TimeFigures | None, MemoryFigures | None, InstructionFigures | None], HistoryStep]
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def decide(inputs: Inputs) -> Record:
     ):
         _baseline(draft, compared, inputs)
     if inputs.history is not None and draft.verdict in (PASS, WARN):
-        _history(draft, inputs.history(inputs.nodeid, time, memory), inputs.mode)
+        _history(draft, inputs.history(inputs.nodeid, time, memory, inputs.counts), inputs.mode)
     return Record(
         nodeid=inputs.nodeid,
         target=inputs.budget.target,
