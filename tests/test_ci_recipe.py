@@ -121,5 +121,17 @@ def test_the_shard_workflow_splits_records_and_merges() -> None:
     assert report["needs"] == "shard" and "!cancelled()" in report["if"]
     download = next(each for each in steps(workflow, "report") if action(each) == "actions/download-artifact")
     assert download["with"]["pattern"] == "perfgate-shard-*" and download["with"]["merge-multiple"] is True
-    merge = command_lines(step(workflow, "report", "Merge")["run"])
-    assert "perfgate merge shard*.json -o merged.json" in merge
+    (merge,) = command_lines(step(workflow, "report", "Merge")["run"])
+    words = shlex.split(merge)
+    assert words[:3] == ["perfgate", "merge", "shard*.json"]
+    assert words[words.index("--expect") + 1] == str(len(groups)), "a missing shard is named, not missed"
+    assert words[words.index("-o") + 1] == "merged.json"
+    markdown, page = (words[words.index(name) + 1] for name in ("--markdown", "--html"))
+
+    summary = step(workflow, "report", "Step summary")
+    assert script(summary).strip() == f'cat {markdown} >> "$GITHUB_STEP_SUMMARY"'
+    upload = next(each for each in steps(workflow, "report") if action(each) == "actions/upload-artifact")
+    assert {page, "merged.json"} <= set(upload["with"]["path"].split())
+    # A merge that names missing shards fails its step: the summary and the upload still run.
+    for each in (summary, upload):
+        assert "!cancelled()" in each["if"]

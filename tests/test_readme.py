@@ -247,8 +247,9 @@ def test_every_command_in_the_readme_and_docs_exists() -> None:
 def test_the_checks_catch_what_does_not_exist() -> None:
     assert command_problems("pytest --perfgate-jsn=x.json")
     assert command_problems("perfgate mergee a.json -o b.json")
-    assert command_problems("perfgate merge a.json --markdown b.md")
+    assert command_problems("perfgate merge a.json -o b.json --markdwn b.md")
     assert not command_problems("perfgate merge a.json -o b.json --prefer newest")
+    assert not command_problems("perfgate merge a.json -o b.json --expect 2 --markdown b.md --html b.html")
     assert not command_problems('.venv/bin/pip install -e ".[test]" && .venv/bin/pytest -m performance')
     assert not command_problems("pytest --junitxml=junit.xml")  # an alias --help does not list
     assert block_commands(Block(README, 1, "console", "$ perfgate calibrate\nmachine score: 866\n")) == [

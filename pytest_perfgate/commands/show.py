@@ -1,4 +1,5 @@
-"""``perfgate show REPORT.json``: a report as a readable table."""
+"""``perfgate show REPORT.json [--markdown PATH] [--html PATH]``: a report as a readable table, and as
+the plugin's Markdown and HTML reports."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import argparse
 
 from ..reports import terminal
 from ..reports.model import Report, counts_line
-from .common import load
+from .common import add_file_options, load, output_paths, write_files
 
 HELP = "print a JSON report as a table"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("report", metavar="REPORT.json", help="a report written by --perfgate-json")
+    add_file_options(parser, "the report")
     parser.set_defaults(run=run)
 
 
@@ -49,9 +51,12 @@ def header_lines(report: Report, source: str) -> list[str]:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    paths = output_paths(arguments)
     report = load(arguments.report)
+    write_files(report, paths)
     lines = header_lines(report, arguments.report)
     if report.tests:
         lines += ["", *terminal.table_lines(report.tests), *terminal.notes_lines(report.tests)]
+    lines += [f"perfgate: wrote the {name} report to {path}" for name, path in paths.items()]
     print("\n".join(lines))
     return 0

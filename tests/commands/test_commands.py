@@ -10,9 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from rendered import code_text, html_nodeids, markdown_table
 from reportdata import record, sample_report
 
 from pytest_perfgate import cli
+from pytest_perfgate.reports import html, markdown
 from pytest_perfgate.reports.jsonfile import write_report
 from pytest_perfgate.reports.model import Report
 from pytest_perfgate.reports.reader import read_report
@@ -195,6 +197,227 @@ def test_merge_output_that_cannot_be_written(tmp_path: Path, capsys: pytest.Capt
     missing = tmp_path / "no" / "m.json"
     assert cli.main(["merge", a, "-o", str(missing)]) == 2
     assert f"directory {missing.parent} does not exist" in capsys.readouterr().err
+
+
+def test_merge_expect_counts_the_shard_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With fewer reports than expected the merge still writes what it has, marked incomplete, names
+    how many are missing, and exits 1 so the CI job shows it; with all of them it is as without."""
+    a = write(tmp_path / "a.json", report_of(record("t.py::test_1")))
+    b = write(tmp_path / "b.json", report_of(record("t.py::test_2")))
+    out = tmp_path / "m.json"
+    assert cli.main(["merge", a, b, "-o", str(out), "--expect", "2"]) == 0
+    assert read_report(out).complete is True
+    capsys.readouterr()
+
+    assert cli.main(["merge", a, b, "-o", str(out), "--expect", "4"]) == 1
+    captured = capsys.readouterr()
+    warning = (
+        "2 of 4 expected shard reports are missing (--expect 4, 2 given): their tests are not in this report"
+    )
+    assert f"merged 2 reports (2 tests) into {out}" in captured.out
+    assert captured.err == f"perfgate merge: warning: {warning}\n"
+    merged = read_report(out)
+    assert merged.complete is False
+    assert merged.warnings == (warning,)
+    assert [test.nodeid for test in merged.tests] == ["t.py::test_1", "t.py::test_2"]
+
+    assert cli.main(["merge", a, "-o", str(out), "--expect", "2"]) == 1
+    assert "1 of 2 expected shard reports is missing" in capsys.readouterr().err
+
+
+def test_merge_more_reports_than_expected_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write(tmp_path / "a.json", report_of(record("t.py::test_1")))
+    b = write(tmp_path / "b.json", report_of(record("t.py::test_2")))
+    out = tmp_path / "m.json"
+    assert cli.main(["merge", a, b, "-o", str(out), "--expect", "1"]) == 2
+    assert capsys.readouterr().err == "perfgate merge: error: 2 reports given, more than --expect 1\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "three"])
+def test_merge_expect_is_a_number_of_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    a = write(tmp_path / "a.json", report_of(record("t.py::test_1")))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["merge", a, "-o", str(tmp_path / "m.json"), f"--expect={value}"])
+    assert exit_info.value.code == 2
+    assert f"argument --expect: '{value}' is not a number of reports (1 or more)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("statuses", "worst"),
+    [
+        ((0, 0, 0), 0),
+        ((0, 1, 0), 1),
+        ((1, 2, 0), 2),
+        ((5, 0, 5), 0),
+        ((5, 5), 5),
+        ((5, 1), 1),
+        ((1, 4, 2), 4),
+        ((4, 3), 3),
+        ((None, 1), 1),
+        ((None, None), None),
+    ],
+)
+def test_merge_takes_the_worst_exit_status_and_the_longest_duration(
+    tmp_path: Path, statuses: tuple[int | None, ...], worst: int | None
+) -> None:
+    paths = [
+        write(
+            tmp_path / f"s{index}.json",
+            replace(report_of(record(f"t.py::test_{index}")), exit_status=status, duration_s=10.0 + index),
+        )
+        for index, status in enumerate(statuses)
+    ]
+    assert cli.main(["merge", *paths, "-o", str(tmp_path / "m.json")]) == 0
+    merged = read_report(tmp_path / "m.json")
+    assert merged.exit_status == worst
+    assert merged.duration_s == 10.0 + len(statuses) - 1  # shards run side by side: the longest
+    assert [part["exit_status"] for part in merged.merged_from] == list(statuses)
+    assert [part["duration_s"] for part in merged.merged_from] == [10.0 + i for i in range(len(statuses))]
+
+
+def test_merge_of_reports_without_a_duration(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.json", report_of(record("t.py::test_1")))
+    assert cli.main(["merge", a, "-o", str(tmp_path / "m.json")]) == 0
+    merged = read_report(tmp_path / "m.json")
+    assert merged.duration_s is None and merged.exit_status is None
+
+
+# -- report files from JSON (--markdown, --html) -------------------------------------------------
+
+
+def test_merge_writes_the_markdown_and_html_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write(
+        tmp_path / "a.json", report_of(record("t.py::test_1"), record("t.py::test_2", "fail", value=0.3))
+    )
+    b = write(tmp_path / "b.json", report_of(record("u.py::test_3[a|b]")))
+    out, md, page = tmp_path / "m.json", tmp_path / "m.md", tmp_path / "m.html"
+    argv = ["merge", a, b, "-o", str(out), "--markdown", str(md), "--html", str(page)]
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().out == f"merged 2 reports (3 tests) into {out}, {md}, {page}\n"
+    merged = read_report(out)
+    # The plugin's own renderers, on the merged report as read back from its JSON.
+    assert md.read_text(encoding="utf-8") == markdown.render(merged)
+    assert page.read_text(encoding="utf-8") == html.render(merged)
+    headers, rows = markdown_table(md.read_text(encoding="utf-8"))
+    assert len(headers) == len(rows[0])
+    assert [code_text(cells[0]) for cells in rows] == ["t.py::test_2", "t.py::test_1", "u.py::test_3[a|b]"]
+    assert sorted(html_nodeids(page.read_text(encoding="utf-8"))) == [
+        "t.py::test_1",
+        "t.py::test_2",
+        "u.py::test_3[a|b]",
+    ]
+
+
+def test_show_writes_the_reports_the_plugin_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As --perfgate-markdown does, the Markdown file is replaced, not appended to: a step summary
+    is appended with ``cat PATH >> "$GITHUB_STEP_SUMMARY"``."""
+    path = write(tmp_path / "r.json", sample_report(warnings=("times are contended",)))
+    md, page = tmp_path / "r.md", tmp_path / "r.html"
+    md.write_text("an older summary\n", encoding="utf-8")
+    assert cli.main(["show", path, "--markdown", str(md), "--html", str(page)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2:] == [
+        f"perfgate: wrote the markdown report to {md}",
+        f"perfgate: wrote the html report to {page}",
+    ]
+    assert "4 performance tests: 1 pass, 1 fail, 1 warn, 1 not-measured" in out
+    report = read_report(path)
+    assert md.read_text(encoding="utf-8") == markdown.render(report)
+    assert page.read_text(encoding="utf-8") == html.render(report)
+    assert len(markdown_table(md.read_text(encoding="utf-8"))[1]) == len(report.tests)
+    assert sorted(html_nodeids(page.read_text(encoding="utf-8"))) == sorted(t.nodeid for t in report.tests)
+
+
+def test_the_markdown_of_an_incomplete_merge_says_so(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.json", report_of(record("t.py::test_1")))
+    md = tmp_path / "m.md"
+    assert cli.main(["merge", a, "-o", str(tmp_path / "m.json"), "--expect", "3", "--markdown", str(md)]) == 1
+    text = md.read_text(encoding="utf-8")
+    assert "**Incomplete:**" in text
+    assert "2 of 3 expected shard reports are missing" in text
+
+
+@pytest.mark.parametrize("command", ["show", "merge"])
+@pytest.mark.parametrize("option", ["--markdown", "--html"])
+@pytest.mark.parametrize("where", ["directory", "missing-directory", "not-a-directory"])
+def test_a_report_file_that_cannot_be_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, option: str, where: str
+) -> None:
+    """Exit status 2 naming the file, no traceback, and nothing written (checked before any file)."""
+    good = write(tmp_path / "good.json", sample_report())
+    (tmp_path / "plain").write_text("a file\n")
+    target, problem = {
+        "directory": (tmp_path, f"{tmp_path} is a directory; give a file name"),
+        "missing-directory": (tmp_path / "no" / "r", f"directory {tmp_path / 'no'} does not exist"),
+        "not-a-directory": (tmp_path / "plain" / "r", f"{tmp_path / 'plain'} is not a directory"),
+    }[where]
+    out = tmp_path / "m.json"
+    argv = [command, good, option, str(target)] + (["-o", str(out)] if command == "merge" else [])
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"perfgate {command}: error: ")
+    assert problem in captured.err and str(target) in captured.err
+    assert len(captured.err.splitlines()) == 1 and "Traceback" not in captured.err
+    assert captured.out == ""
+    assert not out.exists()
+
+
+def test_the_same_file_for_two_reports_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write(tmp_path / "good.json", sample_report())
+    out = tmp_path / "m.json"
+    assert cli.main(["merge", good, "-o", str(out), "--html", str(out)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"perfgate merge: error: {out}: given for both the json and the html report\n"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["show", "merge"])
+def test_a_bad_report_writes_no_report_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    bad = tmp_path / "shard2.json"
+    bad.write_text('{"schema": "pytest-perfgate/1", "tests": [')
+    good = write(tmp_path / "shard1.json", sample_report())
+    md, page, out = tmp_path / "r.md", tmp_path / "r.html", tmp_path / "m.json"
+    inputs = [good, str(bad)] if command == "merge" else [str(bad)]
+    argv = [command, *inputs, "--markdown", str(md), "--html", str(page)]
+    assert cli.main(argv + (["-o", str(out)] if command == "merge" else [])) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"perfgate {command}: error: {bad}: not valid JSON (line 1")
+    assert not md.exists() and not page.exists() and not out.exists()
+
+
+def test_the_installed_script_on_a_missing_or_corrupt_shard(tmp_path: Path) -> None:
+    """As CI runs it: one error line naming the file, exit 2, no traceback, no merged report."""
+    good = write(tmp_path / "shard1.json", sample_report())
+    corrupt = tmp_path / "shard2.json"
+    corrupt.write_bytes(b"\xff\xfe not json")
+    for bad, problem in ((tmp_path / "shard3.json", "no such file"), (corrupt, "not UTF-8 text")):
+        argv = ["merge", good, str(bad), "-o", "m.json", "--expect", "2", "--markdown", "m.md"]
+        completed = subprocess.run(
+            [perfgate_script(), *argv],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 2
+        assert completed.stderr.startswith(f"perfgate merge: error: {bad}: {problem}")
+        assert len(completed.stderr.splitlines()) == 1 and "Traceback" not in completed.stderr
+        assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.md").exists()
 
 
 # -- bad input, help, the installed script -----------------------------------------------------
