@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ..reports import terminal
-from ..reports.model import Report, counts_line
+from ..reports.model import INCOMPLETE, Report, counts_line
 from .common import add_file_options, load, output_paths, write_files
 
 HELP = "print a JSON report as a table"
@@ -37,7 +37,7 @@ def header_lines(report: Report, source: str) -> list[str]:
         when += f", {report.duration_s:g} s"
     lines = [f"perfgate report {source}", f"created: {when}"]
     if not report.complete:
-        lines.append("INCOMPLETE: the run stopped before its end; tests that did not run are missing")
+        lines.append(f"INCOMPLETE: {INCOMPLETE}")
     lines.append(f"machine: {machine_line(dict(report.machine))}")
     if report.settings:
         settings = ", ".join(

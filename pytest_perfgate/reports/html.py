@@ -11,7 +11,7 @@ from ..quantities import format_memory, format_time
 from ..record import Record
 from . import instructions as counted
 from .chart import render_svg
-from .model import Report, counts_line
+from .model import INCOMPLETE, Report, counts_line
 from .outcome import shown
 from .palette import CSS_VARIABLES, SHOWN_COLOURS
 from .terminal import COLUMNS, LEGEND, differs, ordered, row
@@ -204,10 +204,7 @@ def render(report: Report) -> str:
         f'<p class="counts">{escape(counts_line(report.counts))}</p>',
     ]
     if not report.complete:
-        body.append(
-            '<p class="warning">Incomplete: the run stopped before its end; tests that did not run '
-            "are missing.</p>"
-        )
+        body.append(f'<p class="warning">Incomplete: {escape(INCOMPLETE)}.</p>')
     body += [f'<p class="warning">{escape(warning)}</p>' for warning in report.warnings]
     body += [
         "<h2>Measured / budget (log scale)</h2>",

@@ -6,7 +6,7 @@ import re
 
 from ..record import FAIL
 from . import instructions as counted
-from .model import Report, counts_line
+from .model import INCOMPLETE, Report, counts_line
 from .outcome import shown
 from .terminal import COLUMNS, LEGEND, differs, ordered, row
 
@@ -45,7 +45,7 @@ def render(report: Report) -> str:
         lines[-1] += f" ({details})"
     lines.append("")
     if not report.complete:
-        lines += ["> **Incomplete:** the run stopped before its end; tests that did not run are missing.", ""]
+        lines += [f"> **Incomplete:** {INCOMPLETE}.", ""]
     for warning in report.warnings:
         lines += [f"> **Warning:** {cell(warning)}", ""]
     if report.tests:

@@ -16,6 +16,10 @@ from .outcome import SHOWN, shown
 SCHEMA = "pytest-perfgate/1"
 
 
+#: What an incomplete report lacks (a run stopped early, or a merge missing a shard).
+INCOMPLETE = "the run stopped before its end or a shard is missing; tests that did not run are not in it"
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything a report file holds. ``complete`` is False when the run stopped before its end."""
