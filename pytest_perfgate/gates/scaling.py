@@ -40,6 +40,20 @@ MIN_SIZES = 3
 BUSY_TILT = 0.25
 
 
+def exponent_table(
+    sizes: Sequence[float], values: Sequence[float], heading: str, show: Callable[[float], str]
+) -> str:
+    """Sizes, a figure per call (``heading``, shown by ``show``) and the local exponent since the
+    previous size, as aligned text."""
+    local = ["", *(f"{k:.2f}" for k in local_exponents(sizes, values))]
+    rows = [("n", heading, "k since previous")]
+    rows += [(f"{size:g}", show(value), k) for size, value, k in zip(sizes, values, local, strict=True)]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "\n".join(
+        f"  {row[0].rjust(widths[0])}  {row[1].rjust(widths[1])}  {row[2]}".rstrip() for row in rows
+    )
+
+
 @dataclass(frozen=True)
 class ScalingResult:
     """Seconds per call at each size and the fitted exponent k of time ∝ n^k.
@@ -82,16 +96,7 @@ class ScalingResult:
 
     def table(self) -> str:
         """Sizes, seconds per call and the local exponent since the previous size, as aligned text."""
-        local = ["", *(f"{k:.2f}" for k in local_exponents(self.sizes, self.times_s))]
-        rows = [("n", "time/call", "k since previous")]
-        rows += [
-            (f"{size:g}", format_time(time), k)
-            for size, time, k in zip(self.sizes, self.times_s, local, strict=True)
-        ]
-        widths = [max(len(row[i]) for row in rows) for i in range(2)]
-        return "\n".join(
-            f"  {row[0].rjust(widths[0])}  {row[1].rjust(widths[1])}  {row[2]}".rstrip() for row in rows
-        )
+        return exponent_table(self.sizes, self.times_s, "time/call", format_time)
 
     def gate_figures(self) -> GateFigures:
         assert self.exponent is not None and self.ci_low is not None and self.ci_high is not None

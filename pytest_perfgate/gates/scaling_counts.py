@@ -10,9 +10,13 @@ from typing import Any
 
 from ..measure.instructions import Counter
 from ..quantities import format_instructions
-from ..stats.fit import fit_power_law, local_exponents
+from ..stats.fit import fit_power_law
 from ..verdict.budget import GateFigures
-from .scaling import CONFIDENCE, ScalingResult, make_inputs
+from .scaling import CONFIDENCE, ScalingResult, exponent_table, make_inputs
+
+
+def show(count: float) -> str:
+    return format_instructions(int(count))
 
 
 @dataclass(frozen=True)
@@ -23,16 +27,7 @@ class CountedScaling(ScalingResult):
 
     def table(self) -> str:
         """Sizes, instructions per call and the local exponent since the previous size."""
-        local = ["", *(f"{k:.2f}" for k in local_exponents(self.sizes, [float(c) for c in self.counts]))]
-        rows = [("n", "instructions", "k since previous")]
-        rows += [
-            (f"{size:g}", format_instructions(count), k)
-            for size, count, k in zip(self.sizes, self.counts, local, strict=True)
-        ]
-        widths = [max(len(row[i]) for row in rows) for i in range(2)]
-        return "\n".join(
-            f"  {row[0].rjust(widths[0])}  {row[1].rjust(widths[1])}  {row[2]}".rstrip() for row in rows
-        )
+        return exponent_table(self.sizes, [float(count) for count in self.counts], "instructions", show)
 
     def gate_figures(self) -> GateFigures:
         figures = super().gate_figures()
