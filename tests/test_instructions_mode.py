@@ -384,3 +384,61 @@ def test_the_history_check_fails_a_counted_step_for_real(
     step = pytester.runpytest_subprocess(*args, "--perfgate-history-check", timeout=900)
     step.stdout.fnmatch_lines(["*perfgate: history: instructions *M is a step up from *M (1.0*x the lowest*"])
     assert step.ret == pytest.ExitCode.TESTS_FAILED
+
+
+GATES = """
+import pytest
+
+
+def linear(data):
+    return sum(data)
+
+
+def quadratic(data):
+    return sum(a * b for a in data for b in data)
+
+
+@pytest.mark.performance(instructions="1G")
+def test_linear_scales(perfgate):
+    perfgate.scaling(linear, sizes=[1000, 2000, 4000], make_input=lambda n: list(range(int(n))), max_exponent=1.3)
+
+
+@pytest.mark.performance(instructions="1G")
+def test_quadratic_scales(perfgate):
+    perfgate.scaling(quadratic, sizes=[20, 40, 80], make_input=lambda n: list(range(int(n))), max_exponent=1.3)
+
+
+@pytest.mark.performance(instructions="1G")
+def test_compare(perfgate):
+    assert perfgate.compare(linear, quadratic, [1, 2, 3], min_speedup=1.2) == 6
+
+
+@pytest.mark.performance(instructions="1G")
+def test_concurrent(perfgate):
+    perfgate.concurrent(linear, [1, 2], workers=2)
+
+
+@pytest.mark.performance(instructions="1G")
+def test_leaks(perfgate):
+    perfgate.leaks(linear, [1, 2], calls=20)
+"""
+
+
+@pytest.mark.valgrind
+@needs_valgrind
+def test_the_gates_beyond_one_call_in_instructions_mode(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_gates=GATES)
+    args = ["--perfgate-measure=instructions", "-p", "no:randomly", "--perfgate-json=gates.json"]
+    result = pytester.runpytest_subprocess(*args, timeout=900)
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["*_ test_quadratic_scales _*", "*instructions ∝ n^k*"])
+    tests = {
+        test["nodeid"].split("::")[1]: test
+        for test in json.loads((pytester.path / "gates.json").read_text())["tests"]
+    }
+    linear = tests["test_linear_scales"]["extra"]["scaling"]
+    assert linear["stat"] == "instructions" and 0.9 < linear["exponent"] < 1.1
+    assert tests["test_quadratic_scales"]["extra"]["scaling"]["exponent"] > 1.8
+    for name in ("test_compare", "test_concurrent", "test_leaks"):
+        assert tests[name]["verdict"] == "not-measured", name
+        assert tests[name]["reason"].startswith("instructions mode counts single calls"), name
