@@ -398,14 +398,18 @@ def quadratic(data):
     return sum(a * b for a in data for b in data)
 
 
+def make(n):
+    return list(range(int(n)))
+
+
 @pytest.mark.performance(instructions="1G")
 def test_linear_scales(perfgate):
-    perfgate.scaling(linear, sizes=[1000, 2000, 4000], make_input=lambda n: list(range(int(n))), max_exponent=1.3)
+    perfgate.scaling(linear, sizes=[1000, 2000, 4000], make_input=make, max_exponent=1.3)
 
 
 @pytest.mark.performance(instructions="1G")
 def test_quadratic_scales(perfgate):
-    perfgate.scaling(quadratic, sizes=[20, 40, 80], make_input=lambda n: list(range(int(n))), max_exponent=1.3)
+    perfgate.scaling(quadratic, sizes=[20, 40, 80], make_input=make, max_exponent=1.3)
 
 
 @pytest.mark.performance(instructions="1G")
