@@ -174,10 +174,15 @@ def test_a_measurement_is_the_median_count() -> None:
 def test_valgrind_command_reruns_the_same_pytest_under_callgrind(tmp_path: Path) -> None:
     command = valgrind_command(["-q", "tests/test_x.py"], tmp_path, False, valgrind="/usr/bin/valgrind")
     assert Path(command[0]).name == "env"
-    assert command[1:4] == [f"{DIR_ENV}={tmp_path}", f"{INSTR_ENV}=off", "PYTHONHASHSEED=0"]
-    assert command[4] == "/usr/bin/valgrind"
+    assert command[1:5] == [
+        f"{DIR_ENV}={tmp_path}",
+        f"{INSTR_ENV}=off",
+        "PYTHONHASHSEED=0",
+        "PYTHONMALLOC=malloc",
+    ]
+    assert command[5] == "/usr/bin/valgrind"
     assert command[-5:] == [sys.executable, "-m", "pytest", "-q", "tests/test_x.py"]
-    options = command[5:-5]
+    options = command[6:-5]
     assert options[0] == "--tool=callgrind"
     for option in (
         "--collect-atstart=no",
@@ -193,9 +198,15 @@ def test_valgrind_command_reruns_the_same_pytest_under_callgrind(tmp_path: Path)
 
 def test_valgrind_command_options(tmp_path: Path) -> None:
     command = valgrind_command(
-        [], tmp_path, True, instr_atstart=True, all_threads=True, environ={"PYTHONHASHSEED": "7"}
+        [],
+        tmp_path,
+        True,
+        instr_atstart=True,
+        all_threads=True,
+        environ={"PYTHONHASHSEED": "7", "PYTHONMALLOC": "pymalloc"},
     )
     assert f"{INSTR_ENV}=on" in command and "PYTHONHASHSEED=7" in command
+    assert "PYTHONMALLOC=pymalloc" in command  # the user's choice is kept
     assert "--instr-atstart=yes" in command and "--cache-sim=yes" in command
     assert "--LL=8388608,16,64" in command  # the same simulated caches on every machine
     assert "--collect-atstart=yes" in command and "--zero-before=qsort_r" in command

@@ -446,3 +446,51 @@ def test_the_gates_beyond_one_call_in_instructions_mode(pytester: pytest.Pyteste
     for name in ("test_compare", "test_concurrent", "test_leaks"):
         assert tests[name]["verdict"] == "not-measured", name
         assert tests[name]["reason"].startswith("instructions mode counts single calls"), name
+
+
+HISTORY_FREE = """
+import tracemalloc
+
+import pytest
+
+
+def workload(n):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+@pytest.mark.performance(instructions="1G")
+def test_a_first(perfgate):
+    perfgate(workload, 20_000)
+
+
+@pytest.mark.performance(instructions="1G")
+def test_b_after_allocations_elsewhere(perfgate):
+    tracemalloc.start()
+    kept = [bytes(100) for _ in range(100_000)]  # new arenas: later blocks land elsewhere
+    tracemalloc.stop()
+    perfgate(workload, 20_000)
+    del kept
+
+
+@pytest.mark.performance(instructions="1G")
+def test_c_benchmark(benchmark):
+    benchmark(workload, 20_000)
+"""
+
+
+@pytest.mark.valgrind
+@needs_valgrind
+def test_a_count_does_not_hang_on_what_the_process_did_before(pytester: pytest.Pytester) -> None:
+    # pymalloc's free costs more or less by where its arena lies (1.5% on this loop): perfgate runs the
+    # counted session on the system allocator, so the same call counts the same after anything.
+    pytester.makepyfile(test_history_free=HISTORY_FREE)
+    args = ["--perfgate-measure=instructions", "-p", "no:randomly", "--perfgate-json=counts.json"]
+    pytester.runpytest_subprocess(*args, timeout=900).assert_outcomes(passed=3)
+    counts = [
+        test["instructions"]["count"]
+        for test in json.loads((pytester.path / "counts.json").read_text())["tests"]
+    ]
+    assert len(counts) == 3 and max(counts) / min(counts) < 1.0001, counts

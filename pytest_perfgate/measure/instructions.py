@@ -427,14 +427,16 @@ def valgrind_command(
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
     """The command rerunning ``python -m pytest <argv>`` under callgrind, dumps going to ``out_dir``;
-    ``env`` first sets :data:`DIR_ENV`, :data:`INSTR_ENV` and a fixed ``PYTHONHASHSEED`` (unless set):
-    string hashing, hence the counts, the same every run."""
+    ``env`` sets :data:`DIR_ENV`, :data:`INSTR_ENV`, a fixed ``PYTHONHASHSEED`` and ``PYTHONMALLOC=malloc``
+    (each unless set): counts that do not hang on string hashes or on where pymalloc placed a block."""
     out = os.fspath(out_dir)
     return [
         shutil.which("env") or "/usr/bin/env",
         f"{DIR_ENV}={out}",
         f"{INSTR_ENV}={'on' if instr_atstart else 'off'}",
         f"PYTHONHASHSEED={environ.get('PYTHONHASHSEED', '0')}",
+        # pymalloc's free costs more or less by where its arena lies: a count would depend on the run's past
+        f"PYTHONMALLOC={environ.get('PYTHONMALLOC', 'malloc')}",
         valgrind or shutil.which("valgrind") or "valgrind",
         *callgrind_options(out, cache_sim, instr_atstart=instr_atstart, all_threads=all_threads),
         python,
