@@ -269,7 +269,7 @@ class PerfgateFixture:
             result = one_call()()
             self._conclude()
             return result
-        deadline = self._session.deadline()  # one for the rounds and all that follows them
+        deadline = self._session.deadline(self._item)  # one for the rounds and all that follows them
         watch = self._session.watch()
         watch.start()
         result, timing, time_reason = run_benchmark(
