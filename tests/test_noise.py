@@ -7,6 +7,7 @@ the sampler advances, so nothing here depends on the machine's timing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -190,6 +191,27 @@ def test_contended_benchmark_rounds_far_within_the_budget_once_corrected_are_kep
     budget = ResolvedBudget(None, 0.010, None, "median", "marker", source="marker")
     time = decide(Inputs("t.py::test", budget, "enforce", settled=decision)).time
     assert time is not None and time.corrected and time.raw_value_s == 0.006  # pytest-benchmark's figure
+
+
+def test_cpu_time_per_call_is_the_cpu_share_of_the_rounds_as_measured() -> None:
+    """CPU time over wall time was read over the rounds as measured (others' time in): a call's CPU
+    time is that share of their figure, not of the figure the wait was taken out of."""
+    clock = FakeClock()
+    # 20 ms rounds, 10 ms of each waiting for a CPU (a busy machine): 10 ms judged, 10 ms of CPU
+    first = Batch(
+        wall=[0.020] * 10,
+        span=Span(wall_s=0.2, waited_s=0.1),
+        source="pytest-benchmark",
+        wait=[0.010] * 10,
+        cpu=[0.010] * 10,
+    )
+    decision = settle(first, "median", 0.050, FakeSampler(lambda i: 0.010, clock), Policy(clock=clock))
+    assert decision.timing.data == [pytest.approx(0.010)] * 10 and decision.raw_value_s == 0.020
+    settled = replace(decision, timing=replace(decision.timing, cpu_share=0.5))  # CPU 0.1 s of 0.2 s
+    budget = ResolvedBudget(None, 0.050, None, "median", "marker", source="marker")
+    time = decide(Inputs("t.py::test", budget, "enforce", settled=settled)).time
+    assert time is not None and time.value_s == pytest.approx(0.010)
+    assert time.cpu_s == pytest.approx(0.010)  # was 5 ms: the corrected 10 ms x the share 0.5
 
 
 def test_contended_rounds_slowed_alike_are_measured_again_not_divided() -> None:

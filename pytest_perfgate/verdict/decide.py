@@ -144,7 +144,8 @@ def _budget(inputs: Inputs) -> tuple[_Draft, TimeFigures | None, MemoryFigures]:
     """Time and memory figures against the test's budget."""
     budget, settled = inputs.budget, inputs.settled
     timing = settled.timing if settled is not None else inputs.timing
-    time = None if timing is None else time_figures(timing, budget)
+    raw = settled.raw_value_s if settled is not None else None
+    time = None if timing is None else time_figures(timing, budget, raw)
     memory = _memory(inputs)
     notes = list(inputs.notes)
     if time is not None and time.traced:
