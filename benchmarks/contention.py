@@ -444,6 +444,7 @@ class Row:
 
 def time_row(name: str, wanted: str, outcomes: list[Outcome]) -> Row:
     marginal = sum(outcome.record.marginal for outcome in outcomes)
+    warned = sum(outcome.record.verdict == "warn" for outcome in outcomes)
     mean = sum(outcome.mean_fail for outcome in outcomes)
     overhead = statistics.median(outcome.overhead for outcome in outcomes)
     return Row(
@@ -461,8 +462,8 @@ def time_row(name: str, wanted: str, outcomes: list[Outcome]) -> Row:
         ],
         [(outcome.record.contention or {}).get("factor", 1.0) for outcome in outcomes],
         [outcome.seconds for outcome in outcomes],
-        f"naive mean fails {mean}/{len(outcomes)}; marginal {marginal}; "
-        f"{overhead:.2f}x pytest-benchmark's time",
+        f"warn (not judged: too busy) {warned}; naive mean fails {mean}/{len(outcomes)}; "
+        f"marginal {marginal}; {overhead:.2f}x pytest-benchmark's time",
     )
 
 

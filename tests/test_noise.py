@@ -267,6 +267,45 @@ def test_a_real_overrun_on_a_busy_machine_still_fails() -> None:
     assert all(attempt.value == pytest.approx(0.013) for attempt in counted)
 
 
+def busy_decision(own: float, waiting: float, budget: float = 0.010, speed: float = 1.0) -> Record:
+    """The record of rounds of ``own`` seconds of the code's own plus ``waiting`` seconds waiting for
+    a CPU (the wait taken out), every attempt alike, the fastest probe ``speed`` times slower."""
+    clock = FakeClock()
+    wall = own + waiting
+
+    def span(rounds: Sequence[float]) -> Span:
+        return Span(wall_s=sum(rounds), waited_s=waiting / wall * sum(rounds), probe_factors=(speed,) * 2)
+
+    sampler = FakeSampler(lambda i: wall, clock, span=span, wait=lambda i: waiting)
+    first = Batch(wall=[wall] * 10, span=span([wall] * 10), source="perfgate rounds", wait=[waiting] * 10)
+    decision = settle(first, "median", budget, sampler, Policy(max_time=1.0, clock=clock))
+    resolved = ResolvedBudget(None, budget, None, "median", "marker", source="marker")
+    return decide(Inputs("t.py::test", resolved, "enforce", settled=decision))
+
+
+def test_a_small_overrun_on_a_machine_too_busy_to_judge_is_a_warning() -> None:
+    """Others kept the code waiting for a CPU two thirds of the time: 11 ms of its own against a 10 ms
+    budget may be the neighbours' memory traffic (not in the wait taken out): not judged."""
+    record = busy_decision(own=0.011, waiting=0.022)
+    assert record.verdict == WARN
+    assert record.reason.startswith("over budget, not judged: the machine was too busy to judge")
+    assert "waiting for a CPU 67% of the time" in record.message
+    assert record.message.startswith("perfgate: marker: time median 11 ms > budget 10 ms (1.10x)")
+
+
+def test_the_same_overrun_on_a_quiet_machine_and_a_large_one_on_a_busy_machine_fail() -> None:
+    assert busy_decision(own=0.011, waiting=0.0).verdict == FAIL  # quiet: the code's own
+    assert busy_decision(own=0.013, waiting=0.0).verdict == FAIL  # a 30% overrun, quiet
+    assert busy_decision(own=0.014, waiting=0.028).verdict == FAIL  # beyond what the machine explains
+    assert busy_decision(own=0.011, waiting=0.003).verdict == FAIL  # others barely there (1.27x)
+
+
+def test_an_overrun_within_a_cpu_that_stayed_slow_is_a_warning() -> None:
+    slow = busy_decision(own=0.015, waiting=0.0, speed=2.0)
+    assert slow.verdict == WARN and "the CPU ran 2.00x slower than the session's fastest" in slow.reason
+    assert busy_decision(own=0.025, waiting=0.0, speed=2.0).verdict == FAIL
+
+
 def test_without_a_sampler_contention_is_corrected_from_the_total_wait() -> None:
     # A test body that took 30 ms, 20 of which waiting for a CPU.
     first = Batch(wall=[0.030], span=Span(wall_s=0.030, waited_s=0.020), source="one call of the test body")
