@@ -24,7 +24,8 @@ run should fail. Last, the cost of the time verdict on clear-cut cases (median a
 budget), pytest-benchmark alone and with perfgate's verdict, alternating, ``--cost-pairs`` pairs.
 
 Run: ``python benchmarks/contention.py [--runs 20] [--main-job-runs 5] [--cost-pairs 20]`` from the
-repository root (needs numpy and the examples; ~40 minutes on 2 busy vCPUs).
+repository root (needs numpy and the examples; ~40 minutes on 2 busy vCPUs); ``--only time,quiet``
+runs only some experiments (time, concurrent, main, quiet, cost).
 """
 
 from __future__ import annotations
@@ -443,6 +444,7 @@ class Row:
 
 def time_row(name: str, wanted: str, outcomes: list[Outcome]) -> Row:
     marginal = sum(outcome.record.marginal for outcome in outcomes)
+    warned = sum(outcome.record.verdict == "warn" for outcome in outcomes)
     mean = sum(outcome.mean_fail for outcome in outcomes)
     overhead = statistics.median(outcome.overhead for outcome in outcomes)
     return Row(
@@ -460,8 +462,8 @@ def time_row(name: str, wanted: str, outcomes: list[Outcome]) -> Row:
         ],
         [(outcome.record.contention or {}).get("factor", 1.0) for outcome in outcomes],
         [outcome.seconds for outcome in outcomes],
-        f"naive mean fails {mean}/{len(outcomes)}; marginal {marginal}; "
-        f"{overhead:.2f}x pytest-benchmark's time",
+        f"warn (not judged: too busy) {warned}; naive mean fails {mean}/{len(outcomes)}; "
+        f"marginal {marginal}; {overhead:.2f}x pytest-benchmark's time",
     )
 
 
@@ -548,27 +550,47 @@ def cost_experiment(pairs: int, quiet: float, policy: Policy) -> Costs:
     return costs
 
 
+#: The experiments ``--only`` can choose: under the loaders, then on a quiet machine.
+EXPERIMENTS = ("time", "concurrent", "main", "quiet", "cost")
+
+
 def busy_rows(arguments: argparse.Namespace, policy: Policy) -> list[Row]:
-    """Experiments 1-3 under the two loaders."""
-    runs, cores = arguments.runs, available_cores()
-    rows = []
+    """Experiments 1-3 under the two loaders (those ``--only`` chose)."""
+    runs, cores, only = arguments.runs, available_cores(), arguments.only
+    rows: list[Row] = []
+    if not {"time", "concurrent", "main"} & only:
+        return rows
     with loaders() as running:
-        print("\n1. time gate, budget: quiet median = 85% of it, 2 loaders")
-        outcomes, _ = experiment("85%", runs, 0.85, ReferenceProbe(), policy, running)
-        rows.append(time_row("time gate, 85% of budget, 2 loaders", "0 fails", outcomes))
-        print("2. concurrency gate, <= 1.2x, 2 loaders")
-        cases = [
-            ("sleeping 5 ms, 4 threads", nap, 4, "thread"),
-            (f"np.sort, {cores} threads", workload, cores, "thread"),
-            (f"np.sort, {cores} processes", workload, cores, "process"),
-        ]
-        for name, fn, workers, kind in cases:
-            outcomes_b = concurrent_experiment(name, runs, fn, workers, kind)
-            rows.append(gate_row(f"concurrent: {name}, 2 loaders", "0 fails", outcomes_b))
-        print(f"3. the main job, {arguments.main_job_runs} runs, 2 loaders")
-        jobs = main_job_experiment(arguments.main_job_runs, Path(__file__).resolve().parent.parent)
-        rows.append(main_job_row(jobs))
+        print(f"loaders running; load average {load_average()}")
+        if "time" in only:
+            print("\n1. time gate, budget: quiet median = 85% of it, 2 loaders")
+            outcomes, _ = experiment("85%", runs, 0.85, ReferenceProbe(), policy, running)
+            rows.append(time_row("time gate, 85% of budget, 2 loaders", "0 fails", outcomes))
+        if "concurrent" in only:
+            print("2. concurrency gate, <= 1.2x, 2 loaders")
+            cases = [
+                ("sleeping 5 ms, 4 threads", nap, 4, "thread"),
+                (f"np.sort, {cores} threads", workload, cores, "thread"),
+                (f"np.sort, {cores} processes", workload, cores, "process"),
+            ]
+            for name, fn, workers, kind in cases:
+                outcomes_b = concurrent_experiment(name, runs, fn, workers, kind)
+                rows.append(gate_row(f"concurrent: {name}, 2 loaders", "0 fails", outcomes_b))
+        if "main" in only:
+            print(f"3. the main job, {arguments.main_job_runs} runs, 2 loaders")
+            jobs = main_job_experiment(arguments.main_job_runs, Path(__file__).resolve().parent.parent)
+            rows.append(main_job_row(jobs))
     return rows
+
+
+def experiments(text: str) -> set[str]:
+    """``--only``'s value: experiment names separated by commas."""
+    chosen = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = chosen - set(EXPERIMENTS)
+    if unknown or not chosen:
+        named, known = ", ".join(sorted(unknown)) or "(none)", ", ".join(EXPERIMENTS)
+        raise argparse.ArgumentTypeError(f"unknown experiment(s) {named}; choose from {known}")
+    return chosen
 
 
 def main() -> int:
@@ -576,6 +598,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--main-job-runs", type=int, default=5)
     parser.add_argument("--cost-pairs", type=int, default=20)
+    parser.add_argument(
+        "--only",
+        type=experiments,
+        default=set(EXPERIMENTS),
+        help=f"run only these experiments, e.g. --only time,quiet (of {','.join(EXPERIMENTS)})",
+    )
     arguments = parser.parse_args()
     policy = Policy()  # perfgate's defaults: confirm 1, max_time 10 s
 
@@ -585,14 +613,17 @@ def main() -> int:
     print(f"workload: np.sort of {SIZE:,} float64; quiet median {quiet * 1e3:.2f} ms")
     rows = busy_rows(arguments, policy)
 
-    print("4. time gate, budget: quiet median = 130% of it, no loaders")
-    overrun, _ = experiment("130%", arguments.runs, 1.30, ReferenceProbe(), policy)
-    rows.append(time_row("time gate, 130% of budget, no loaders", "all fail", overrun))
-    print("5. concurrency gate, GIL-bound loop in 4 threads, <= 1.2x, no loaders")
-    gil = concurrent_experiment("GIL", arguments.runs, spin, 4, "thread")
-    rows.append(gate_row("concurrent: GIL-bound loop, 4 threads, no loaders", "all fail", gil))
-    print("6. cost of the verdict on clear-cut cases (quiet median = 50% and 20% of budget)")
-    costs = cost_experiment(arguments.cost_pairs, quiet, policy)
+    if "quiet" in arguments.only:
+        print("4. time gate, budget: quiet median = 130% of it, no loaders")
+        overrun, _ = experiment("130%", arguments.runs, 1.30, ReferenceProbe(), policy)
+        rows.append(time_row("time gate, 130% of budget, no loaders", "all fail", overrun))
+        print("5. concurrency gate, GIL-bound loop in 4 threads, <= 1.2x, no loaders")
+        gil = concurrent_experiment("GIL", arguments.runs, spin, 4, "thread")
+        rows.append(gate_row("concurrent: GIL-bound loop, 4 threads, no loaders", "all fail", gil))
+    costs: Costs = []
+    if "cost" in arguments.only:
+        print("6. cost of the verdict on clear-cut cases (quiet median = 50% and 20% of budget)")
+        costs = cost_experiment(arguments.cost_pairs, quiet, policy)
     print_tables(rows, costs)
     print(f"load average at the end: {load_average()}")
     return 0

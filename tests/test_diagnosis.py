@@ -93,7 +93,9 @@ def test_cpu_time_tells_computing_from_waiting(pytester: pytest.Pytester) -> Non
     found = records(pytester.path / "junit.xml")
     sleepy, busy = found["test_sleepy"]["time"], found["test_busy"]["time"]
     assert sleepy["cpu_s"] < 0.5 * sleepy["value_s"]
-    assert busy["cpu_s"] > 0.2 * busy["value_s"]  # computing (wide margin: a noisy machine)
+    # computing: CPU time is most of the wall time judged, busy machine or quiet (others' wait is
+    # taken out of the wall time, and the CPU share is of the rounds as measured, wait and all)
+    assert busy["cpu_s"] > 0.5 * busy["value_s"]
     assert sleepy["cpu_s"] / sleepy["value_s"] < busy["cpu_s"] / busy["value_s"] / 10
     assert "<genexpr>" in [row["function"] for row in found["test_busy"]["profile"]]
     result.stdout.fnmatch_lines(["test*target*stat*time*cpu*budget*ratio*memory*budget*verdict"])

@@ -7,6 +7,7 @@ the sampler advances, so nothing here depends on the machine's timing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -192,6 +193,27 @@ def test_contended_benchmark_rounds_far_within_the_budget_once_corrected_are_kep
     assert time is not None and time.corrected and time.raw_value_s == 0.006  # pytest-benchmark's figure
 
 
+def test_cpu_time_per_call_is_the_cpu_share_of_the_rounds_as_measured() -> None:
+    """CPU time over wall time was read over the rounds as measured (others' time in): a call's CPU
+    time is that share of their figure, not of the figure the wait was taken out of."""
+    clock = FakeClock()
+    # 20 ms rounds, 10 ms of each waiting for a CPU (a busy machine): 10 ms judged, 10 ms of CPU
+    first = Batch(
+        wall=[0.020] * 10,
+        span=Span(wall_s=0.2, waited_s=0.1),
+        source="pytest-benchmark",
+        wait=[0.010] * 10,
+        cpu=[0.010] * 10,
+    )
+    decision = settle(first, "median", 0.050, FakeSampler(lambda i: 0.010, clock), Policy(clock=clock))
+    assert decision.timing.data == [pytest.approx(0.010)] * 10 and decision.raw_value_s == 0.020
+    settled = replace(decision, timing=replace(decision.timing, cpu_share=0.5))  # CPU 0.1 s of 0.2 s
+    budget = ResolvedBudget(None, 0.050, None, "median", "marker", source="marker")
+    time = decide(Inputs("t.py::test", budget, "enforce", settled=settled)).time
+    assert time is not None and time.value_s == pytest.approx(0.010)
+    assert time.cpu_s == pytest.approx(0.010)  # was 5 ms: the corrected 10 ms x the share 0.5
+
+
 def test_contended_rounds_slowed_alike_are_measured_again_not_divided() -> None:
     clock = FakeClock()
     # A sleeping 12 ms workload on a busy machine: no round is faster, so no round is levelled below
@@ -243,6 +265,45 @@ def test_a_real_overrun_on_a_busy_machine_still_fails() -> None:
     counted = [attempt for attempt in decision.attempts if not attempt.set_aside]
     assert len(counted) == 2
     assert all(attempt.value == pytest.approx(0.013) for attempt in counted)
+
+
+def busy_decision(own: float, waiting: float, budget: float = 0.010, speed: float = 1.0) -> Record:
+    """The record of rounds of ``own`` seconds of the code's own plus ``waiting`` seconds waiting for
+    a CPU (the wait taken out), every attempt alike, the fastest probe ``speed`` times slower."""
+    clock = FakeClock()
+    wall = own + waiting
+
+    def span(rounds: Sequence[float]) -> Span:
+        return Span(wall_s=sum(rounds), waited_s=waiting / wall * sum(rounds), probe_factors=(speed,) * 2)
+
+    sampler = FakeSampler(lambda i: wall, clock, span=span, wait=lambda i: waiting)
+    first = Batch(wall=[wall] * 10, span=span([wall] * 10), source="perfgate rounds", wait=[waiting] * 10)
+    decision = settle(first, "median", budget, sampler, Policy(max_time=1.0, clock=clock))
+    resolved = ResolvedBudget(None, budget, None, "median", "marker", source="marker")
+    return decide(Inputs("t.py::test", resolved, "enforce", settled=decision))
+
+
+def test_a_small_overrun_on_a_machine_too_busy_to_judge_is_a_warning() -> None:
+    """Others kept the code waiting for a CPU two thirds of the time: 11 ms of its own against a 10 ms
+    budget may be the neighbours' memory traffic (not in the wait taken out): not judged."""
+    record = busy_decision(own=0.011, waiting=0.022)
+    assert record.verdict == WARN
+    assert record.reason.startswith("over budget, not judged: the machine was too busy to judge")
+    assert "waiting for a CPU 67% of the time" in record.message
+    assert record.message.startswith("perfgate: marker: time median 11 ms > budget 10 ms (1.10x)")
+
+
+def test_the_same_overrun_on_a_quiet_machine_and_a_large_one_on_a_busy_machine_fail() -> None:
+    assert busy_decision(own=0.011, waiting=0.0).verdict == FAIL  # quiet: the code's own
+    assert busy_decision(own=0.013, waiting=0.0).verdict == FAIL  # a 30% overrun, quiet
+    assert busy_decision(own=0.014, waiting=0.028).verdict == FAIL  # beyond what the machine explains
+    assert busy_decision(own=0.011, waiting=0.003).verdict == FAIL  # others barely there (1.27x)
+
+
+def test_an_overrun_within_a_cpu_that_stayed_slow_is_a_warning() -> None:
+    slow = busy_decision(own=0.015, waiting=0.0, speed=2.0)
+    assert slow.verdict == WARN and "the CPU ran 2.00x slower than the session's fastest" in slow.reason
+    assert busy_decision(own=0.025, waiting=0.0, speed=2.0).verdict == FAIL
 
 
 def test_without_a_sampler_contention_is_corrected_from_the_total_wait() -> None:

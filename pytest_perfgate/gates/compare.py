@@ -276,8 +276,10 @@ def run(
     """Compare the two calls; returns the candidate's result and the comparison.
 
     While the interval of the speedup holds ``min_speedup`` more pairs are taken (within
-    ``policy.max_time``); a speedup short of it is measured again ``policy.confirm`` times.
+    ``policy.max_time`` from the first call); a speedup short of it is measured again ``policy.confirm``
+    times, as many pairs as fit in that time.
     """
+    deadline = Deadline(policy.max_time, policy.clock)  # from the first call on
     result = candidate()
     iterations = calibrate_iterations((candidate, baseline))
     samplers = (CallSampler(candidate, iterations=iterations), CallSampler(baseline, iterations=iterations))
@@ -288,11 +290,13 @@ def run(
     pair_s = (statistics.median(first.candidate) + statistics.median(first.baseline)) * iterations
     planned = max(MIN_PAIRS, min(MAX_PAIRS, math.floor(TARGET_S / max(pair_s, 1e-9))))
     take_pairs(samplers, planned - 2, first)
-    deadline = Deadline(policy.max_time, policy.clock)
 
-    def fresh(_: Pairs) -> Pairs:
+    def fresh(_: Pairs) -> Pairs | None:
+        count = deadline.rounds(pair_s, planned)  # None: no time left to confirm
+        if count < 1:
+            return None
         pairs = Pairs()
-        take_pairs(samplers, planned, pairs)
+        take_pairs(samplers, count, pairs)
         return pairs
 
     def extend(pairs: Pairs) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -60,19 +61,110 @@ def enable_under_xdist(benchmark: Any, disabled: bool) -> None:
         benchmark.disabled = False
 
 
+class KeptResult:
+    """Stands for the benchmarked function in pytest-benchmark's ``_raw``: its rounds call the function
+    itself, and the call it makes after them for the result returns a timed call's result instead."""
+
+    def __init__(self) -> None:
+        self.fn: Callable[..., Any] | None = None
+        self.kept: list[Any] = []
+        #: Runner calls still to come up to the one whose result is kept (None: keep every one).
+        self.countdown: int | None = None
+
+    def wants(self) -> bool:
+        """Whether to keep the result of the runner call starting now."""
+        if self.countdown is None:
+            return True
+        self.countdown -= 1
+        return self.countdown == 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.kept:
+            return self.kept.pop()
+        assert self.fn is not None
+        return self.fn(*args, **kwargs)
+
+
+def keep_result(benchmark: Any) -> KeptResult | None:
+    """Spare pytest-benchmark's call for the result after its rounds: the test gets the result of the
+    last round, or of the calibration when that is the only round (None: internals not as expected).
+
+    Only a round of one call keeps its result (timed as ``pedantic`` times its rounds); under
+    ``--benchmark-cprofile`` the call after the rounds is a profiled one, and is left as it is.
+    """
+    raw, make_runner = getattr(benchmark, "_raw", None), getattr(benchmark, "_make_runner", None)
+    if raw is None or make_runner is None or getattr(benchmark, "cprofile", None):
+        return None
+    keeper = KeptResult()
+
+    def keeping_raw(function_to_benchmark: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        keeper.fn = function_to_benchmark
+        return raw(keeper, *args, **kwargs)
+
+    def keeping_runner(function: Any, args: Any, kwargs: Any) -> Any:
+        if function is not keeper:
+            return make_runner(function, args, kwargs)
+        runner = make_runner(keeper.fn, args, kwargs)
+
+        def run(loops_range: Any, *rest: Any, **options: Any) -> Any:
+            if loops_range is None or len(loops_range) != 1:
+                keeper.kept.clear()  # a round of several calls: the result comes from a call of its own
+                return runner(loops_range, *rest, **options)
+            if not keeper.wants():
+                return runner(loops_range, *rest, **options)
+            duration, result = runner(None, *rest, **options)  # one call, its result returned
+            keeper.kept[:] = [result]
+            return duration
+
+        return run
+
+    benchmark._raw, benchmark._make_runner = keeping_raw, keeping_runner
+    return keeper
+
+
+def _calibration_is_the_round(benchmark: Any, duration: float) -> None:
+    """No rounds after the calibration: its one timed run is the round pytest-benchmark records."""
+    make_stats = benchmark._make_stats
+
+    def with_calibration(iterations: int) -> Any:
+        stats = make_stats(iterations)
+        stats.update(duration)
+        return stats
+
+    benchmark._min_rounds, benchmark._max_time, benchmark._make_stats = 0, 0.0, with_calibration
+
+
+def _planned_runs(benchmark: Any, duration: float, iterations: int) -> int:
+    """Runner calls pytest-benchmark's ``_raw`` makes after calibrating: warm-up and rounds."""
+    rounds = max(math.ceil(float(benchmark._max_time) / max(duration, 1e-12)), int(benchmark._min_rounds))
+    warmup = getattr(benchmark, "_warmup", 0)
+    return rounds + (min(rounds, max(1, int(warmup / iterations))) if warmup else 0)
+
+
 def bound_rounds(benchmark: Any, deadline: Deadline) -> None:
-    """Make pytest-benchmark's automatic rounds end by the deadline (at least one round): once its
-    calibration has timed a round, its minimum rounds and time for rounds are cut to what is left.
-    ``pedantic``'s fixed rounds are the test's own."""
+    """Make pytest-benchmark's automatic rounds end by the deadline, leaving time for the calls after
+    them: once its calibration has timed a call, its rounds are cut to what fits (none: the
+    calibration is the round), and the result comes from a timed call. ``pedantic``'s fixed rounds
+    are the test's own."""
     calibrate = getattr(benchmark, "_calibrate_timer", None)
     if calibrate is None or not hasattr(benchmark, "_min_rounds") or not hasattr(benchmark, "_max_time"):
         return  # another pytest-benchmark: its rounds run as it decides
+    keeper = keep_result(benchmark)
 
     def bounded(runner: Any) -> Any:
+        benchmark._max_time = min(float(benchmark._max_time), max(deadline.for_rounds(), 0.0))  # warm-up
         duration, iterations, loops_range = calibrate(runner)
-        fit = deadline.fits(duration)  # pytest-benchmark runs max(ceil(max_time / duration), min_rounds)
-        benchmark._min_rounds = max(1, min(int(benchmark._min_rounds), fit))
-        benchmark._max_time = min(float(benchmark._max_time), fit * duration * (1 - 1e-9))
+        deadline.learn(duration / max(int(iterations), 1))
+        wanted = max(math.ceil(float(benchmark._max_time) / max(duration, 1e-12)), int(benchmark._min_rounds))
+        rounds = deadline.rounds(duration, wanted)
+        if rounds < 1 and hasattr(benchmark, "_make_stats"):
+            _calibration_is_the_round(benchmark, duration)
+        else:
+            benchmark._min_rounds = max(1, min(int(benchmark._min_rounds), rounds))
+            benchmark._max_time = min(float(benchmark._max_time), rounds * duration * (1 - 1e-9))
+            if keeper is not None:
+                keeper.kept.clear()  # the calibration's result, outside any round
+                keeper.countdown = _planned_runs(benchmark, duration, int(iterations))
         return duration, iterations, loops_range
 
     benchmark._calibrate_timer = bounded

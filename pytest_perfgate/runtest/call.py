@@ -54,6 +54,7 @@ def judged(item: pytest.Item, budget: ResolvedBudget, **values: Any) -> Record:
     """The test's record: the figures measured, with the session's baseline and history check."""
     session = PerfgateSession.of(item.config)
     check = session.history_check
+    values["memory_why"] = values.get("memory_why") or state(item).memory_why  # max-time spent
     inputs = Inputs(
         item.nodeid,
         budget,
@@ -132,7 +133,7 @@ def measure_benchmark_test(item: pytest.Item, budget: ResolvedBudget) -> Generat
     """Run the body of a test using ``benchmark`` (measuring under xdist too), then judge its rounds and
     the memory of one more call of its function."""
     session = PerfgateSession.of(item.config)
-    deadline = session.deadline()
+    deadline = session.deadline(item)
     benchmark = benchmark_fixture(item)
     if session.settings.mode != "off":
         enable_under_xdist(benchmark, benchmark_disabled(item.config))

@@ -287,7 +287,7 @@ class PerfgateFixture:
             notes = list(held.notes) if held is not None else []
             self._conclude(counted=True, counts=counts, memory=held, notes=notes)
             return result
-        deadline = self._session.deadline()  # one for the rounds and all that follows them
+        deadline = self._session.deadline(self._item)  # one for the rounds and all that follows them
         watch = self._session.watch()
         watch.start()
         result, timing, time_reason = run_benchmark(

@@ -14,7 +14,7 @@ from ..measure import memory
 from ..measure.memory import AllocationSite, Attribution, MemoryResult, Peak
 from ..quantities import format_memory
 from ..record import FAIL, WARN, Record
-from .session import PerfgateSession
+from .session import PerfgateSession, call_allowed, state
 
 #: pytest-memray's markers; each makes it trace the test's call.
 PYTEST_MEMRAY_MARKERS = ("limit_memory", "limit_leaks", "limit_leaked_objects")
@@ -84,8 +84,13 @@ def attribution(config: pytest.Config) -> Attribution:
     return Attribution(root=str(config.rootpath))
 
 
-def measure_call(item: pytest.Item, budget: int | None, call: Callable[[], Any]) -> MemoryResult:
-    """The peak of one call of ``call`` with the test's backend, with sites when over ``budget``."""
+def measure_call(item: pytest.Item, budget: int | None, call: Callable[[], Any]) -> MemoryResult | None:
+    """The peak of one call of ``call`` with the test's backend, with sites when over ``budget``; None
+    when the test's deadline has passed (why goes to the test's state, for the verdict)."""
+    why = call_allowed(item, "memory could be measured")
+    if why:
+        state(item).memory_why = why
+        return None
     backend, notes = backend_for(item)
     result = memory.measure_call(
         call,

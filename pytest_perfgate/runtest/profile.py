@@ -11,7 +11,7 @@ import pytest
 
 from ..config.settings import Settings
 from ..measure.profile import PROFILE_ROWS, format_rows, profile_call, rows_from_stats
-from .session import TEST, state
+from .session import TEST, call_allowed, state
 
 #: The heading of the report section that carries the profile.
 SECTION = "perfgate profile"
@@ -53,7 +53,10 @@ def _with_note(item: pytest.Item, note: str) -> Profile:
 
 
 def fixture_call(item: pytest.Item, prepare: Prepare) -> Profile:
-    """The perfgate fixture's test: one more call of its function under cProfile."""
+    """The perfgate fixture's test: one more call of its function under cProfile (within its deadline)."""
+    why = call_allowed(item, "a profiled call")
+    if why:
+        return _with_note(item, f"no profile: {why}")
     try:
         fn, args, kwargs = prepare()
         rows = profile_call(fn, args, kwargs, item.config.rootpath, PROFILE_ROWS)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ..config import timescale
+from ..config.markers import budget_for
 from ..config.settings import Settings
 from ..config.targets import ResolvedBudget
 from ..config.unmatched import Unmatched, UnmatchedPatterns
@@ -75,9 +76,17 @@ class PerfgateSession:
 
         return Watch(self.probe)
 
-    def deadline(self) -> Deadline:
-        """The deadline of one test's time verdict: ``--perfgate-max-time`` from now."""
-        return Deadline(self.settings.max_time)
+    def deadline(self, item: pytest.Item | None = None) -> Deadline:
+        """The deadline of one test's verdict: ``--perfgate-max-time`` from now. Given the test, its
+        rounds leave time for the memory call after them, and that call and the profile's are checked
+        against it too (see :func:`call_allowed`)."""
+        deadline = Deadline(self.settings.max_time)
+        if item is not None:
+            test = state(item)
+            budget = test.budget or budget_for(self.settings, self.time_scale)
+            deadline.calls_after = 0 if budget.memory is None else 1
+            test.deadline = deadline
+        return deadline
 
     def policy(self) -> Policy:
         from ..verdict.noisy_time import Policy
@@ -109,6 +118,10 @@ class TestState:
     budget: ResolvedBudget | None = None
     record: Record | None = None
     profile_section: str | None = None
+    #: The deadline of the test's verdict, once its measurement started.
+    deadline: Deadline | None = None
+    #: Why memory was not measured, when the deadline left no time for its call ("" otherwise).
+    memory_why: str = ""
 
 
 SESSION = pytest.StashKey[PerfgateSession]()
@@ -118,6 +131,16 @@ TEST = pytest.StashKey[TestState]()
 def state(item: pytest.Item) -> TestState:
     """The test's state (made empty on first use)."""
     return item.stash.setdefault(TEST, TestState())
+
+
+def call_allowed(item: pytest.Item, what: str) -> str:
+    """Why one more call (``what``: its purpose) may not start: ``--perfgate-max-time`` was spent on
+    the measurement before it ("" when it may: the test's deadline has not passed)."""
+    found = item.stash.get(TEST, None)
+    deadline = None if found is None else found.deadline
+    if deadline is None or deadline.allows_call():
+        return ""
+    return f"--perfgate-max-time ({deadline.max_time:g} s) was spent before {what}"
 
 
 def budget_of(item: pytest.Item) -> ResolvedBudget | None:

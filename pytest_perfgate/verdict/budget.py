@@ -16,9 +16,13 @@ from ..stats.summary import sample, statistic, summary
 ROUNDS_KEPT = 200
 
 
-def time_figures(timing: Timing, budget: ResolvedBudget) -> TimeFigures:
+def time_figures(timing: Timing, budget: ResolvedBudget, raw_value_s: float | None = None) -> TimeFigures:
+    """The figures of the rounds judged. ``raw_value_s``: the statistic of the rounds as measured, over
+    whose span the CPU share was read (default: of the rounds judged); CPU time per call is that
+    share of it, both taken with other processes' time in (not of a figure they were taken out of)."""
     figures = summary(timing.data)
     value = statistic(timing.data, budget.stat)
+    measured = value if raw_value_s is None else raw_value_s
     return TimeFigures(
         stat=budget.stat,
         value_s=value,
@@ -28,7 +32,7 @@ def time_figures(timing: Timing, budget: ResolvedBudget) -> TimeFigures:
         data=sample(timing.data, ROUNDS_KEPT),
         method=timing.method,
         traced=timing.traced,
-        cpu_s=None if timing.cpu_share is None else value * timing.cpu_share,
+        cpu_s=None if timing.cpu_share is None else measured * timing.cpu_share,
         min=figures["min"],
         median=figures["median"],
         mean=figures["mean"],

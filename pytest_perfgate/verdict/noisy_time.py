@@ -316,7 +316,7 @@ class _Settling:
     def set_aside_if_slow(self, current: Attempt) -> bool:
         """Over the limit on a slow CPU: set it aside and wait for the CPU (no confirmation spent)."""
         slow = max(batch.span.speed for batch in current.batches)
-        if self.probe is None or slow <= 1.0 or self.deadline.remaining() <= self.fresh_s:
+        if self.probe is None or slow <= 1.0 or self.deadline.for_rounds() <= self.fresh_s:
             return False
         current.set_aside = f"slow CPU ({slow:.2f}x slower than the session's fastest)"
         self.waited_s += _await_speed(self.probe, self.policy, self.deadline, self.fresh_s)
@@ -388,9 +388,10 @@ def settle(
     sampler the verdict is on the first batch, corrected for contention as well as it can be. Every
     stage takes its rounds within ``deadline`` (None: now + ``policy.max_time``).
     """
-    settling = _Settling(
-        first, stat, limit, sampler, policy, probe, deadline or Deadline(policy.max_time, policy.clock)
-    )
+    deadline = deadline or Deadline(policy.max_time, policy.clock)
+    if first.wall:
+        deadline.learn(statistic(first.wall, "median"))  # rounds are per call
+    settling = _Settling(first, stat, limit, sampler, policy, probe, deadline)
     settling.run(settling.begin())
     return settling.decision()
 
@@ -399,7 +400,7 @@ def _await_speed(probe: Probe, policy: Policy, deadline: Deadline, reserve: floa
     """Wait (at most :data:`SLOW_WAIT_S`, keeping ``reserve`` seconds before the deadline) until the
     probe runs at full speed again."""
     start = policy.clock()
-    until = min(deadline.at - reserve, start + SLOW_WAIT_S)
+    until = min(deadline.at - deadline.reserved_s - reserve, start + SLOW_WAIT_S)
     while (now := policy.clock()) < until:
         if max(probe.factor() for _ in range(PROBES_PER_END)) <= CONTENDED:
             break

@@ -118,7 +118,8 @@ def test_isolate_runs_performance_tests_alone_after_the_others_and_reports_them(
     benchmark = tests["test_plain_benchmark"]
     assert benchmark["verdict"] == "pass"
     assert benchmark["time"]["rounds"] == 4  # measured on the worker, not disabled by xdist
-    assert tests["test_body"]["time"]["method"] == "one call of the test body"
+    # on a busy machine: "one call of the test body, corrected for contention"
+    assert tests["test_body"]["time"]["method"].startswith("one call of the test body")
     cases = junit_properties(pytester.path / "junit.xml")
     assert cases["test_fixture"]["perfgate.verdict"] == "pass"
     assert cases["test_over_budget"]["perfgate.verdict"] == "fail"
