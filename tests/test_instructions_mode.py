@@ -5,6 +5,7 @@ under callgrind (marker ``valgrind``), one relaunched session end to end."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -19,6 +20,7 @@ from pytest_perfgate.record import InstructionFigures, Record
 from pytest_perfgate.reports import html, markdown, terminal
 from pytest_perfgate.reports.model import Report
 from pytest_perfgate.reports.reader import report_from_dict
+from pytest_perfgate.verdict.baseline import Baseline
 from pytest_perfgate.verdict.decide import Inputs, decide
 from pytest_perfgate.verdict.instructions import instruction_figures
 from pytest_perfgate.verdict.regression import INSTRUCTIONS, REGRESSED, UNCHANGED, Figures, judge
@@ -234,6 +236,19 @@ def test_counts_regress_beyond_one_percent_with_no_rank_test() -> None:
     same = judge(old, Figures.of(counted(10_050_000)), 0.10)
     assert (same.status, same.stat, same.max_regression) == (UNCHANGED, INSTRUCTIONS, 0.01)
     assert judge(old, Figures.of(counted(10_200_000)), 0.10, max_count_regression=0.05).status == UNCHANGED
+
+
+def test_counts_with_no_count_budget_still_meet_the_baseline() -> None:
+    held = Baseline.of(Report(tests=(counted(10_000_000),)), "old.json")
+    no_budget = gate(instructions=None)
+    figures = instruction_figures(measurement(10_200_000), no_budget, "benchmark fixture")
+    inputs = Inputs("t.py::test_counted", no_budget, "enforce", counted=True, counts=figures, baseline=held)
+    record = decide(inputs)
+    assert record.verdict == "fail" and record.reason == "regressed against the baseline"
+    assert "instructions 10.2M vs baseline 10M: +2.00% > allowed +1.00%" in record.message
+    same = instruction_figures(measurement(10_000_000), no_budget, "benchmark fixture")
+    unchanged = decide(replace(inputs, counts=same))
+    assert unchanged.verdict == "not-measured" and unchanged.baseline["status"] == "unchanged"
 
 
 def test_perfgate_compare_judges_counts_at_one_percent() -> None:

@@ -133,14 +133,11 @@ def decide(inputs: Inputs) -> Record:
         draft.values["profile"] = list(inputs.profile)
         draft.notes += [inputs.profile_note] if inputs.profile_note else []
     compared = _compared(time, draft.values.get("contention"), inputs.counts)
-    if (
-        inputs.baseline is not None
-        and compared is not None
-        and inputs.mode != OFF
-        and draft.verdict != NOT_MEASURED
-    ):
+    # counts with no count budget to judge are still figures a baseline or the history can judge
+    judgeable = inputs.mode != OFF and (draft.verdict != NOT_MEASURED or inputs.counts is not None)
+    if inputs.baseline is not None and compared is not None and judgeable:
         _baseline(draft, compared, inputs)
-    if inputs.history is not None and draft.verdict in (PASS, WARN):
+    if inputs.history is not None and judgeable and draft.verdict != FAIL:
         _history(draft, inputs.history(inputs.nodeid, time, memory, inputs.counts), inputs.mode)
     return Record(
         nodeid=inputs.nodeid,
@@ -376,7 +373,7 @@ def _history(draft: _Draft, step: HistoryStep, mode: str) -> None:
         if step.note:
             draft.notes.append(step.note)
         return
-    reason = "step up from its history" if draft.verdict == PASS else draft.reason
+    reason = draft.reason if draft.verdict == WARN else "step up from its history"
     draft.broken(mode, reason, step.message)
     draft.reason = reason
     draft.values["extra"] = {**draft.values.get("extra", {}), "history": step.summary}
