@@ -48,22 +48,26 @@ def memory_figures(memory: MemoryResult | None, budget: ResolvedBudget, reason: 
     return MemoryFigures(memory.peak_bytes, budget.memory, ratio, memory.backend)
 
 
+def over_phrase(what: str, value: str, limit: str, ratio: float) -> str:
+    """``memory 600 MiB > budget 500 MiB (1.20x)``: a figure over its budget."""
+    return f"{what} {value} > budget {limit} ({ratio:.2f}x)"
+
+
 def time_phrase(figures: TimeFigures, budget: ResolvedBudget) -> str:
     assert figures.budget_s is not None and figures.ratio is not None
     limit = format_time(figures.budget_s)
     if budget.time_scale != 1.0:
         limit += f" ({format_time(figures.budget_s / budget.time_scale)} x{budget.time_scale:g})"
-    phrase = f"time {figures.stat} {format_time(figures.value_s)} > budget {limit} ({figures.ratio:.2f}x)"
+    phrase = over_phrase(f"time {figures.stat}", format_time(figures.value_s), limit, figures.ratio)
     if figures.cpu_s is not None:
         phrase += f"; cpu {format_time(figures.cpu_s)} of {format_time(figures.value_s)} wall"
     return phrase
 
 
 def memory_phrase(figures: MemoryFigures) -> str:
-    assert figures.peak_bytes is not None and figures.budget_bytes is not None
-    return (
-        f"memory {format_memory(figures.peak_bytes)} > budget {format_memory(figures.budget_bytes)} "
-        f"({figures.ratio:.2f}x)"
+    assert figures.peak_bytes is not None and figures.budget_bytes is not None and figures.ratio is not None
+    return over_phrase(
+        "memory", format_memory(figures.peak_bytes), format_memory(figures.budget_bytes), figures.ratio
     )
 
 

@@ -9,6 +9,7 @@ from ..config.targets import ResolvedBudget
 from ..measure.instructions import Measurement
 from ..quantities import format_instructions, format_time
 from ..record import InstructionFigures
+from .budget import over_phrase
 
 #: The clock at which estimated cycles are shown as an estimated time (never judged against a budget).
 ESTIMATE_CLOCK_HZ = 3e9
@@ -43,7 +44,6 @@ def time_note(figures: InstructionFigures, budget: ResolvedBudget) -> str | None
 def count_phrase(figures: InstructionFigures) -> str:
     """``instructions 30M > budget 25M (1.20x)``."""
     assert figures.budget is not None and figures.ratio is not None
-    return (
-        f"instructions {format_instructions(figures.count)} > budget {format_instructions(figures.budget)} "
-        f"({figures.ratio:.2f}x)"
+    return over_phrase(
+        "instructions", format_instructions(figures.count), format_instructions(figures.budget), figures.ratio
     )
