@@ -132,7 +132,7 @@ def decide(inputs: Inputs) -> Record:
     if inputs.profile or inputs.profile_note:
         draft.values["profile"] = list(inputs.profile)
         draft.notes += [inputs.profile_note] if inputs.profile_note else []
-    compared = _compared(time, draft.values.get("contention"), inputs.counts)
+    compared = Figures.of_parts(time, draft.values.get("contention"), inputs.counts)
     # counts with no count budget to judge are still figures a baseline or the history can judge
     judgeable = inputs.mode != OFF and (draft.verdict != NOT_MEASURED or inputs.counts is not None)
     if inputs.baseline is not None and compared is not None and judgeable:
@@ -343,16 +343,6 @@ def _compare(draft: _Draft, compare: CompareFigures, mode: str, target: str | No
         draft.message += f"; not judged: {compare.undecided}"
     if compare.machine:
         draft.message += f"; {compare.machine}"
-
-
-def _compared(
-    time: TimeFigures | None, contention: dict[str, Any] | None, counts: InstructionFigures | None
-) -> Figures | None:
-    """The figures a baseline compares: the time judged and the instruction count, either may be absent."""
-    count = None if counts is None else counts.count
-    if time is None:
-        return None if count is None else Figures.of_count(count)
-    return Figures.of_time(time, contention, count)
 
 
 def _baseline(draft: _Draft, figures: Figures, inputs: Inputs) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..record import Record, TimeFigures
+from ..record import InstructionFigures, Record, TimeFigures
 from ..stats.ranks import p_greater, smallest_p
 from ..stats.summary import statistic
 
@@ -42,22 +42,21 @@ class Figures:
 
     @classmethod
     def of(cls, record: Record | None) -> Figures | None:
-        """The figures the record's time verdict was decided on (None when it has no time)."""
-        count = None if record is None or record.instructions is None else record.instructions.count
-        if record is None or record.time is None:
-            return None if count is None else cls.of_count(count)
-        return cls.of_time(record.time, record.contention, count)
+        """The figures the record's verdict was decided on (None when it has no time and no count)."""
+        return None if record is None else cls.of_parts(record.time, record.contention, record.instructions)
 
     @classmethod
-    def of_count(cls, count: int) -> Figures:
-        """The figures of an instruction count alone (a record of instructions mode with no time)."""
-        return cls(INSTRUCTIONS, float(count), instructions=count)
-
-    @classmethod
-    def of_time(
-        cls, time: TimeFigures, contention: Mapping[str, Any] | None, count: int | None = None
-    ) -> Figures:
-        """The figures of a record's time (and its contention, which says whether they were corrected)."""
+    def of_parts(
+        cls,
+        time: TimeFigures | None,
+        contention: Mapping[str, Any] | None,
+        counts: InstructionFigures | None,
+    ) -> Figures | None:
+        """The figures of a time (its contention says whether it was corrected) and an instruction count,
+        either of which may be missing."""
+        count = None if counts is None else counts.count
+        if time is None:
+            return None if count is None else cls(INSTRUCTIONS, float(count), instructions=count)
         action = (contention or {}).get("action")
         corrected = "corrected for contention" in time.method or action == "corrected"
         summary = {"min": time.min, "median": time.median, "mean": time.mean, "max": time.max}
