@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 
 from ..config.settings import STATS
-from ..quantities import format_instructions, format_ratio, format_time, parse_fraction
+from ..quantities import format_ratio, parse_fraction
 from ..reports.model import Report
 from ..verdict.regression import (
     ALPHA,
@@ -19,6 +19,8 @@ from ..verdict.regression import (
     UNCHANGED,
     Figures,
     judge,
+    shown_change,
+    shown_figure,
 )
 from .common import load
 
@@ -114,13 +116,12 @@ def compare(
 def table(rows: list[Row]) -> list[str]:
     cells = [("test", "stat", "old", "new", "new/old", "change")]
     for row in rows:
-        shown = format_instructions if row.stat == INSTRUCTIONS else format_time
         cells.append(
             (
                 row.nodeid,
                 row.stat,
-                "-" if row.old is None else shown(row.old),
-                "-" if row.new is None else shown(row.new),
+                "-" if row.old is None else shown_figure(row.stat, row.old),
+                "-" if row.new is None else shown_figure(row.stat, row.new),
                 format_ratio(row.ratio),
                 row.status.upper() if row.status == "slower" else row.status,
             )
@@ -135,9 +136,8 @@ def table(rows: list[Row]) -> list[str]:
 def basis_lines(rows: list[Row], allowed: float, max_count: float = COUNT_MAX_REGRESSION) -> list[str]:
     """What decided each test over the allowed change: the rank test, or why the ratio alone."""
     lines = [
-        f"{row.nodeid}: {row.stat} {ratio - 1:+.0%} > +{allowed:.0%}: {row.basis}"
-        if row.stat != INSTRUCTIONS
-        else f"{row.nodeid}: {row.stat} {ratio - 1:+.2%} > +{max_count:.2%}: {row.basis}"
+        f"{row.nodeid}: {row.stat} {shown_change(row.stat, ratio - 1)} > "
+        f"{shown_change(row.stat, max_count if row.stat == INSTRUCTIONS else allowed)}: {row.basis}"
         for row in rows
         if row.basis and (ratio := row.ratio) is not None
     ]

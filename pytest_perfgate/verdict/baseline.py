@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..quantities import format_instructions, format_time
 from .regression import (
     COUNT_MAX_REGRESSION,
     INCOMPARABLE,
@@ -17,6 +16,8 @@ from .regression import (
     Figures,
     Regression,
     judge,
+    shown_change,
+    shown_figure,
 )
 
 if TYPE_CHECKING:
@@ -55,15 +56,12 @@ def load(path: str | Path, max_regression: float = 0.10, max_count: float = COUN
 
 def _phrase(result: Regression) -> str:
     assert result.new_s is not None and result.old_s is not None and result.ratio is not None
-    if result.stat == INSTRUCTIONS:
-        new, old = format_instructions(result.new_s), format_instructions(result.old_s)
-        return (
-            f"instructions {new} vs baseline {old}: "
-            f"{result.ratio - 1:+.2%} > allowed +{result.max_regression:.2%} ({result.basis})"
-        )
+    stat = result.stat
+    what = "instructions" if stat == INSTRUCTIONS else f"time {stat}"
     return (
-        f"time {result.stat} {format_time(result.new_s)} vs baseline {format_time(result.old_s)}: "
-        f"{result.ratio - 1:+.0%} > allowed +{result.max_regression:.0%} ({result.basis})"
+        f"{what} {shown_figure(stat, result.new_s)} vs baseline {shown_figure(stat, result.old_s)}: "
+        f"{shown_change(stat, result.ratio - 1)} > allowed {shown_change(stat, result.max_regression)} "
+        f"({result.basis})"
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..quantities import format_instructions, format_time
 from ..record import InstructionFigures, Record, TimeFigures
 from ..stats.ranks import p_greater, smallest_p
 from ..stats.summary import statistic
@@ -24,6 +25,16 @@ REGRESSED, NOT_SIGNIFICANT, FASTER, UNCHANGED, INCOMPARABLE = (
     "unchanged",
     "incomparable",
 )
+
+
+def shown_figure(stat: str, value: float) -> str:
+    """A figure of ``stat`` as the reports write it: an instruction count, or a time."""
+    return format_instructions(value) if stat == INSTRUCTIONS else format_time(value)
+
+
+def shown_change(stat: str, change: float) -> str:
+    """A signed relative change of ``stat``: to 0.01% for counts (allowed 1%), to 1% for times."""
+    return f"{change:+.2%}" if stat == INSTRUCTIONS else f"{change:+.0%}"
 
 
 @dataclass(frozen=True)
