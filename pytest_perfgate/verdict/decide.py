@@ -118,6 +118,12 @@ class _Draft:
             self.reason = reason
         self.message = f"{self.message}; {message}" if self.message else message
 
+    def not_judged(self, over: str, why: str) -> None:
+        """Over a limit by what the machine could not tell from the code's doing: a warning saying why."""
+        self.verdict = WARN
+        self.reason = f"{over}, not judged: {why}" if over else f"not judged: {why}"
+        self.message += f"; not judged: {why}"
+
 
 def decide(inputs: Inputs) -> Record:
     """The test's one record: its figures, its verdict and the message that explains it."""
@@ -173,7 +179,9 @@ def _budget(inputs: Inputs) -> tuple[_Draft, TimeFigures | None, MemoryFigures]:
     elif over:
         draft.broken(inputs.mode, "over budget", f"perfgate: {budget.source}: " + "; ".join(over))
         if settled is not None and time is not None and len(over) == 1 and (time.ratio or 0) > 1:
-            _not_judged(draft, _too_busy(settled, time.ratio or 0))
+            undecided = _too_busy(settled, time.ratio or 0)
+            if undecided and draft.verdict == FAIL:
+                draft.not_judged("over budget", undecided)
     else:
         _missing(draft, inputs, time, memory)
     if settled is not None and time is not None:
@@ -205,13 +213,6 @@ def _too_busy(settled: Decision, ratio: float) -> str:
             f"they share can slow it by up to {BUSY_OVERRUN:g}x)"
         )
     return ""
-
-
-def _not_judged(draft: _Draft, undecided: str) -> None:
-    """An over-budget time the machine could not tell from the code's: a warning that says why."""
-    if undecided and draft.verdict == FAIL:
-        draft.verdict, draft.reason = WARN, f"over budget, not judged: {undecided}"
-        draft.message += f"; not judged: {undecided}"
 
 
 def _memory(inputs: Inputs) -> MemoryFigures:
@@ -313,13 +314,9 @@ def _gate(inputs: Inputs, gate: GateOutcome) -> tuple[_Draft, None, MemoryFigure
     elif figures is None:
         draft.verdict, draft.reason = NOT_MEASURED, gate.reason or "nothing was measured"
     elif figures.over:
-        message = f"perfgate: {budget.label()}: {figures.phrase}"
+        draft.broken(inputs.mode, f"over the {kind} limit", f"perfgate: {budget.label()}: {figures.phrase}")
         if figures.undecided:
-            message += f"; not judged: {figures.undecided}"
-            draft.verdict, draft.reason = WARN, f"over the {kind} limit, not judged: {figures.undecided}"
-            draft.message = message
-        else:
-            draft.broken(inputs.mode, f"over the {kind} limit", message)
+            draft.not_judged(f"over the {kind} limit", figures.undecided)
         draft.message += "\n" + figures.details if figures.details else ""
         draft.values["allocations"] = list(gate.sites)
     elif shown is not None:
@@ -339,8 +336,7 @@ def _compare(draft: _Draft, compare: CompareFigures, mode: str, target: str | No
     draft.broken(mode, "", phrases if draft.message else f"perfgate: {target or 'compare'}: {phrases}")
     draft.reason = "compare limits broken"
     if compare.undecided and not compare.memory_broken and not failed:
-        draft.verdict, draft.reason = WARN, f"not judged: {compare.undecided}"
-        draft.message += f"; not judged: {compare.undecided}"
+        draft.not_judged("", compare.undecided)
     if compare.machine:
         draft.message += f"; {compare.machine}"
 
