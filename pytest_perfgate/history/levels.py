@@ -5,11 +5,12 @@ One figure per test (time, else memory peak), compared on machines of the same k
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..measure.machine import Machine
 from .analysis import Judgement, Regression, judge_latest
+from .model import Result
 from .store import Run
 
 #: Runs of a test read from the store for the check. A step older than these is the test's level.
@@ -26,37 +27,46 @@ class Series:
     values: tuple[float, ...]
 
 
-def time_series(nodeid: str, history: Sequence[Run], stat: str) -> Series:
-    """The test's time statistic ``stat`` in each run that has it (stored, or from the raw rounds)."""
+def _series(
+    figure: str, label: str, nodeid: str, history: Sequence[Run], value_of: Callable[[Result], float | None]
+) -> Series:
+    """The test's figure in each run where ``value_of`` finds one, oldest first."""
     kept = [
         (run, value)
         for run in history
         for result in run.results
-        if result.nodeid == nodeid and (value := result.figure(stat)) is not None and value > 0
+        if result.nodeid == nodeid and (value := value_of(result)) is not None
     ]
-    return Series("time", f"time {stat}", tuple(run for run, _ in kept), tuple(v for _, v in kept))
+    return Series(figure, label, tuple(run for run, _ in kept), tuple(v for _, v in kept))
+
+
+def time_series(nodeid: str, history: Sequence[Run], stat: str) -> Series:
+    """The test's time statistic ``stat`` in each run that has it (stored, or from the raw rounds)."""
+
+    def value_of(result: Result) -> float | None:
+        value = result.figure(stat)
+        return value if value is not None and value > 0 else None
+
+    return _series("time", f"time {stat}", nodeid, history, value_of)
 
 
 def memory_series(nodeid: str, history: Sequence[Run]) -> Series:
     """The test's memory peak in each run that measured it."""
-    kept = [
-        (run, float(result.peak_bytes))
-        for run in history
-        for result in run.results
-        if result.nodeid == nodeid and result.peak_bytes
-    ]
-    return Series("memory", "memory peak", tuple(run for run, _ in kept), tuple(v for _, v in kept))
+    return _series("memory", "memory peak", nodeid, history, _peak)
 
 
 def count_series(nodeid: str, history: Sequence[Run]) -> Series:
     """The test's instruction count in each run that counted it (read from the stored records)."""
-    kept = [
-        (run, float(result.record.instructions.count))
-        for run in history
-        for result in run.results
-        if result.nodeid == nodeid and result.record and result.record.instructions
-    ]
-    return Series("instructions", "instructions", tuple(run for run, _ in kept), tuple(v for _, v in kept))
+    return _series("instructions", "instructions", nodeid, history, _count)
+
+
+def _peak(result: Result) -> float | None:
+    return float(result.peak_bytes) if result.peak_bytes else None
+
+
+def _count(result: Result) -> float | None:
+    counts = result.record.instructions if result.record else None
+    return None if counts is None else float(counts.count)
 
 
 def count_step(
