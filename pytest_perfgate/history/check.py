@@ -40,13 +40,21 @@ class Finding:
     step: Regression
     since: Run | None
 
+    @classmethod
+    def of(cls, series: Series, step: Regression) -> Finding:
+        """The step found in a series: its first run is where it appeared (past the series: this run)."""
+        return cls(series.figure, step, series.runs[step.index] if step.index < len(series.runs) else None)
+
     def message(
         self, time: TimeFigures | None, memory: MemoryFigures | None, this_commit: str | None, accept: str
     ) -> str:
         step = self.step
-        where = self._where(this_commit)
+        before = f"{step.runs_before} earlier run" + ("s" if step.runs_before != 1 else "")
+        if self.since is None:
+            where = "in this run" + (f" (commit {this_commit[:10]})" if this_commit else "")
+        else:
+            where = f"since the run of {self.since.label()}"
         if self.figure == "instructions":
-            before = f"{step.runs_before} earlier run" + ("s" if step.runs_before != 1 else "")
             return (
                 f"perfgate: history: instructions {format_instructions(step.after)} is a step up from "
                 f"{format_instructions(step.before)} ({step.ratio:.4f}x the lowest count of {before}; "
@@ -58,7 +66,6 @@ class Finding:
         else:
             assert time is not None
             what = f"time {time.stat}"
-        before = f"{step.runs_before} earlier run" + ("s" if step.runs_before != 1 else "")
         latest = time.value_s if self.figure == "time" and time else step.after
         if self.figure == "memory" and memory and memory.peak_bytes:
             latest = float(memory.peak_bytes)
@@ -67,11 +74,6 @@ class Finding:
             f"({step.ratio:.2f}x the median of {before}, {step.z:.1f} standard errors) {where}; "
             f"if it is the new normal: {accept}"
         )
-
-    def _where(self, this_commit: str | None) -> str:
-        if self.since is None:
-            return "in this run" + (f" (commit {this_commit[:10]})" if this_commit else "")
-        return f"since the run of {self.since.label()}"
 
     def summary(self) -> dict[str, Any]:
         since = self.since
@@ -110,8 +112,7 @@ def examine_counts(
     step = count_step(series, accepted, max_growth, float(count))
     if step is None:
         return None
-    since = series.runs[step.index] if step.index < len(series.runs) else None
-    return Finding(series.figure, step, since)
+    return Finding.of(series, step)
 
 
 def examine(
@@ -134,8 +135,7 @@ def examine(
         judgement = judge_series(series, accepted, min_effect, latest)
         step = judgement.regression
         if step is not None:
-            since = series.runs[step.index] if step.index < len(series.runs) else None
-            return Finding(series.figure, step, since), None
+            return Finding.of(series, step), None
         if judgement.needed and note is None:
             note = short_note(judgement, series)
     return None, note
