@@ -77,14 +77,18 @@ class Measurement(Generic[T]):
     @property
     def instructions(self) -> int:
         """The figure of the measurement: the median count (counted calls normally agree exactly)."""
-        ordered = sorted(c.instructions for c in self.counts)
-        return ordered[(len(ordered) - 1) // 2]
+        return _lower_median([c.instructions for c in self.counts])
 
     @property
     def cycles_est(self) -> int | None:
         """The median estimated cycle count; None without cache simulation."""
-        cycles = sorted(c for c in (c.cycles_est for c in self.counts) if c is not None)
-        return cycles[(len(cycles) - 1) // 2] if cycles else None
+        cycles = [c for c in (c.cycles_est for c in self.counts) if c is not None]
+        return _lower_median(cycles) if cycles else None
+
+
+def _lower_median(values: Sequence[int]) -> int:
+    """The middle value, the lower of the two middle ones for an even count: always a value counted."""
+    return sorted(values)[(len(values) - 1) // 2]
 
 
 # -- the child: where are we, and reading callgrind's dumps ---------------------------------------
